@@ -1,0 +1,45 @@
+//! `tollgate inventory`: the packages only.
+
+use super::{EXIT_OK, EXIT_USAGE, Progress, emit, style, target};
+use crate::cli::{GlobalArgs, InventoryArgs};
+use crate::inventory::{self, footprint};
+use crate::report::{Format, Report, ToolInfo, human, sarif};
+
+pub fn run(args: &InventoryArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
+    let progress = Progress::new(global);
+    progress.step("discovering inputs…");
+    let discovered = crate::discover::discover(&args.paths);
+    progress.step(&format!("reading {} inputs…", discovered.inputs.len()));
+    let options = inventory::Options {
+        target: target(&args.target)?,
+    };
+    let inv = inventory::build(&discovered, &options);
+    progress.done();
+    let nothing_read = inv.inputs.is_empty()
+        || inv
+            .inputs
+            .iter()
+            .all(|i| inv.errors.iter().any(|e| e.path == i.path) && i.packages == 0);
+    let fp = args.tree.then(|| footprint::compute(&inv.packages));
+    let report = Report::new(ToolInfo::new(vec![]), inv, vec![], vec![], None, vec![]);
+    let text = match global.format {
+        Format::Human => human::render_inventory(&report, fp.as_ref(), style(global)),
+        Format::Json => match fp {
+            Some(fp) => {
+                let mut v = serde_json::to_value(&report)?;
+                v["footprint"] = serde_json::to_value(fp)?;
+                format!("{}\n", serde_json::to_string_pretty(&v)?)
+            }
+            None => report.to_json(),
+        },
+        Format::Sarif => sarif::render(&report),
+    };
+    emit(global, &text)?;
+    if nothing_read {
+        if !global.quiet {
+            eprintln!("tollgate: no input could be read");
+        }
+        return Ok(EXIT_USAGE);
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,17 @@
+//! tollgate: inventory, advisories, behaviour and model scanning for the
+//! Python and npm packages (and model files) an AI team depends on.
+//!
+//! The pipeline: [`discover`] finds inputs → [`inventory`] extracts packages
+//! → [`analyze`] produces [`finding::Finding`]s → [`report`] formats them.
+
+pub mod analyze;
+pub mod archive;
+pub mod cli;
+pub mod commands;
+pub mod discover;
+pub mod finding;
+pub mod home;
+pub mod inventory;
+pub mod model;
+pub mod policy;
+pub mod report;
