@@ -43,14 +43,23 @@ fn a_bad_file_does_not_stop_the_others() {
            "node_modules/a": {"version": "1.0.0"}}}"#,
     )
     .unwrap();
-    std::fs::write(bad.join("package-lock.json"), "{\n  \"packages\": {\n    oops\n").unwrap();
+    std::fs::write(
+        bad.join("package-lock.json"),
+        "{\n  \"packages\": {\n    oops\n",
+    )
+    .unwrap();
     let v = json_report(home.path(), &["inventory", dir.path().to_str().unwrap()]);
     assert_eq!(v["packages"].as_array().unwrap().len(), 1);
     assert_eq!(v["packages"][0]["purl"], "pkg:npm/a@1.0.0");
     assert_eq!(v["packages"][0]["direct"], true);
     let errors = v["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
-    assert!(errors[0]["path"].as_str().unwrap().ends_with("bad/package-lock.json"));
+    assert!(
+        errors[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("bad/package-lock.json")
+    );
     assert_eq!(errors[0]["line"], 3);
 }
 
@@ -70,7 +79,8 @@ fn output_file_and_sarif() {
         .arg(&out)
         .assert()
         .code(0);
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(v["version"], "2.1.0");
     assert_eq!(v["runs"][0]["tool"]["driver"]["name"], "tollgate");
 }
