@@ -13,8 +13,10 @@ pub mod cargo_lock;
 pub mod dist_info;
 pub mod package_lock;
 
+pub mod bun_lock;
 pub mod npm_project;
 pub mod package_json;
+pub mod pnpm_lock;
 pub mod yaml;
 pub mod yarn_berry;
 pub mod yarn_lock;
@@ -181,6 +183,8 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
         InputKind::CargoLock => cargo_lock::extract(&input.path, &path),
         InputKind::YarnLock => yarn_lock::extract(&input.path, &path),
         InputKind::PackageJson => package_json::extract(&input.path, &path),
+        InputKind::PnpmLock => pnpm_lock::extract(&input.path, &path),
+        InputKind::BunLock => bun_lock::extract(&input.path, &path),
         // Model files are read by the model analysis, not as packages.
         InputKind::ModelFile => Extract::new(input.kind, &path),
         other => Extract::failed(
