@@ -14,6 +14,7 @@ pub mod dist_info;
 pub mod package_lock;
 
 pub mod bun_lock;
+pub mod node_modules;
 pub mod npm_project;
 pub mod package_json;
 pub mod pnpm_lock;
@@ -185,6 +186,7 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
         InputKind::PackageJson => package_json::extract(&input.path, &path),
         InputKind::PnpmLock => pnpm_lock::extract(&input.path, &path),
         InputKind::BunLock => bun_lock::extract(&input.path, &path),
+        InputKind::NodeModules => node_modules::extract(&input.path, &path),
         // Model files are read by the model analysis, not as packages.
         InputKind::ModelFile => Extract::new(input.kind, &path),
         other => Extract::failed(
