@@ -16,6 +16,7 @@ pub mod package_lock;
 pub mod bun_lock;
 pub mod node_modules;
 pub mod npm_project;
+pub mod npm_tarball;
 pub mod package_json;
 pub mod pnpm_lock;
 pub mod yaml;
@@ -187,6 +188,7 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
         InputKind::PnpmLock => pnpm_lock::extract(&input.path, &path),
         InputKind::BunLock => bun_lock::extract(&input.path, &path),
         InputKind::NodeModules => node_modules::extract(&input.path, &path),
+        InputKind::NpmTarball => npm_tarball::extract(&input.path, &path),
         // Model files are read by the model analysis, not as packages.
         InputKind::ModelFile => Extract::new(input.kind, &path),
         other => Extract::failed(
