@@ -115,6 +115,11 @@ fn build(entries: &[Entry], cache_key: &str, project: Option<&Project>, ex: &mut
         ex.nodes[idx].platform = conditions(scalar(&e.body["conditions"]).as_deref());
         for d in &e.descriptors {
             index.insert(d, idx);
+            // `file:` descriptors carry the requiring workspace (`::locator=…`);
+            // the dependency map writes them without it.
+            if let Some((bare, _)) = d.split_once("::") {
+                index.entry(bare).or_insert(idx);
+            }
         }
         nodes.push((idx, e));
     }
