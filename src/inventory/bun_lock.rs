@@ -44,8 +44,8 @@ pub fn extract(path: &Path, display: &str) -> Extract {
 /// Parses bun.lock text.
 pub fn parse(text: &str, display: &str) -> Extract {
     let mut ex = Extract::new(InputKind::BunLock, display);
-    if text.starts_with("#!/usr/bin/env bun") || text.contains('\0') {
-        ex.error(None, BINARY_LOCKB);
+    if text.starts_with("#!/usr/bin/env bun") {
+        ex.error(Some(1), BINARY_LOCKB);
         return ex;
     }
     let clean = strip_jsonc(text);
@@ -78,7 +78,7 @@ pub fn parse(text: &str, display: &str) -> Extract {
         if let Some((_, off)) = found {
             cursor = off;
         }
-        let line = found.map(|f| f.0);
+        let line = found.map(|f| f.0).or(Some(lines.line(base)));
         let Some((pkg, meta, workspace)) = package(v, workspaces) else {
             ex.error(
                 line,

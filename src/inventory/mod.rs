@@ -15,6 +15,7 @@ pub mod package_lock;
 
 pub mod bun_lock;
 pub mod node_modules;
+pub mod npm_fuzz;
 pub mod npm_project;
 pub mod npm_tarball;
 pub mod package_json;

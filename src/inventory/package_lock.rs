@@ -116,7 +116,7 @@ pub fn parse_with(text: &str, display: &str, root: Option<&Manifest>) -> Extract
             .map(|v| v.to_string())
             .unwrap_or_else(|| "missing".into());
         ex.error(
-            None,
+            Some(1),
             format!("no `packages` or `dependencies` object (lockfileVersion {v})"),
         );
     }

@@ -82,7 +82,7 @@ pub fn parse_with(text: &str, display: &str, project: Option<&Project>) -> Extra
         }
     };
     let lines = yaml::key_lines(text, 2);
-    let index = push_packages(&doc, generation, &lines, &mut ex);
+    let index = push_packages(&doc, generation, text, &lines, &mut ex);
     // Edges: v9 from snapshots, older from the package entries themselves.
     let edge_source = if generation == Gen::V9 {
         &doc["snapshots"]
@@ -110,6 +110,7 @@ pub fn parse_with(text: &str, display: &str, project: Option<&Project>) -> Extra
 fn push_packages(
     doc: &Yaml,
     generation: Gen,
+    text: &str,
     lines: &HashMap<String, u32>,
     ex: &mut Extract,
 ) -> HashMap<String, usize> {
@@ -119,7 +120,7 @@ fn push_packages(
         if index.contains_key(&base) {
             continue;
         }
-        let line = lines.get(&key).copied();
+        let line = Some(yaml::locate(text, lines, &key));
         let (key_name, key_version) = name_version(&base, generation);
         let name = scalar(&body["name"]).or(key_name);
         let version = scalar(&body["version"]).or(key_version);

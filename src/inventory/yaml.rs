@@ -96,6 +96,18 @@ pub fn key_lines(text: &str, indent: usize) -> HashMap<String, u32> {
     out
 }
 
+/// The line of a mapping key: from `key_lines`, else where the key's text
+/// first appears (flow mappings, odd quoting), else the first line.
+pub fn locate(text: &str, lines: &HashMap<String, u32>, key: &str) -> u32 {
+    if let Some(&l) = lines.get(key) {
+        return l;
+    }
+    match text.find(key) {
+        Some(off) if !key.is_empty() => text[..off].matches('\n').count() as u32 + 1,
+        _ => 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

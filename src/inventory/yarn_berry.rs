@@ -55,7 +55,7 @@ pub fn parse_with(text: &str, display: &str, project: Option<&Project>) -> Extra
         if key == "__metadata" {
             continue;
         }
-        let line = lines.get(&key).copied();
+        let line = Some(yaml::locate(text, &lines, &key));
         let Some(resolution) = scalar(&body["resolution"]) else {
             ex.error(line, format!("entry `{key}` has no `resolution`"));
             continue;
