@@ -432,5 +432,14 @@ fn corpus_direct_and_introduced_by() {
             "{rel}"
         );
         assert_eq!(package(&v, "zod@4.6.7")["direct"], true, "{rel}");
+        // vite takes esbuild as a peer: npm, pnpm and yarn berry record that edge;
+        // a yarn 1 lockfile has no peer dependencies.
+        let esbuild_bin = package(&v, "@esbuild/linux-x64@0.28.2");
+        let want = if rel.contains("yarn-v1") {
+            serde_json::json!(["pkg:npm/esbuild@0.28.2"])
+        } else {
+            serde_json::json!(["pkg:npm/esbuild@0.28.2", "pkg:npm/vite@8.3.8"])
+        };
+        assert_eq!(esbuild_bin["introduced_by"], want, "{rel}");
     }
 }

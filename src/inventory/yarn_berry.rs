@@ -129,8 +129,31 @@ fn build(entries: &[Entry], cache_key: &str, project: Option<&Project>, ex: &mut
             .filter_map(|(n, r)| index.get(format!("{n}@{r}").as_str()).map(|&i| Dep::to(i)))
             .collect()
     };
-    for (idx, e) in &nodes {
-        ex.nodes[*idx].deps = edges(e.body);
+    // Peers are provided by the parent, so the lockfile does not say which
+    // version; when the lockfile has only one package of that name, it is it.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (idx, _) in &nodes {
+        by_name
+            .entry(&ex.nodes[*idx].package.name)
+            .or_default()
+            .push(*idx);
+    }
+    let peers: Vec<Vec<usize>> = nodes
+        .iter()
+        .map(|(_, e)| {
+            string_map(&e.body["peerDependencies"])
+                .iter()
+                .filter_map(|(n, _)| match by_name.get(n.as_str()).map(Vec::as_slice) {
+                    Some([only]) => Some(*only),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    for ((idx, e), peers) in nodes.iter().zip(peers) {
+        let mut deps = edges(e.body);
+        deps.extend(peers.into_iter().filter(|p| p != idx).map(Dep::to));
+        ex.nodes[*idx].deps = deps;
     }
     let mut roots = Vec::new();
     match (root_entry, project.and_then(|p| p.root.as_ref())) {
