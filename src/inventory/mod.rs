@@ -18,6 +18,7 @@ pub mod node_modules;
 pub mod npm_fuzz;
 pub mod npm_project;
 pub mod npm_tarball;
+pub mod package_files;
 pub mod package_json;
 pub mod pnpm_lock;
 pub mod yaml;
