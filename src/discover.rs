@@ -189,7 +189,8 @@ pub fn classify_file(path: &Path, explicit: bool) -> Option<InputKind> {
         "package-lock.json" | "npm-shrinkwrap.json" => Some(InputKind::PackageLock),
         "yarn.lock" => Some(InputKind::YarnLock),
         "pnpm-lock.yaml" => Some(InputKind::PnpmLock),
-        "bun.lock" => Some(InputKind::BunLock),
+        // bun.lockb is binary: its extractor reports it as unsupported.
+        "bun.lock" | "bun.lockb" => Some(InputKind::BunLock),
         "package.json" => Some(InputKind::PackageJson),
         "Cargo.lock" => Some(InputKind::CargoLock),
         _ => None,

@@ -124,8 +124,10 @@ pub fn resolve(extract: &mut Extract, target: Option<&Target>) {
     }
 
     // A target environment (or an installed env's own) drops what it would not install.
-    let filter =
-        env.is_some() && (roots.is_some() || extract.nodes.iter().any(|n| n.marker.is_some()));
+    // What is installed on disk is never dropped: an extraneous package is still there.
+    let filter = !extract.kind.is_installed()
+        && env.is_some()
+        && (roots.is_some() || extract.nodes.iter().any(|n| n.marker.is_some()));
     let keep: Vec<bool> = (0..n)
         .map(|i| {
             if !node_ok[i] {
@@ -335,6 +337,29 @@ mod tests {
         resolve(&mut ex, Some(&env));
         let names: Vec<&str> = ex.nodes.iter().map(|n| n.package.name.as_str()).collect();
         assert_eq!(names, vec!["a", "speedups", "viaextra"]);
+    }
+
+    #[test]
+    fn installed_trees_keep_unreached_packages_under_a_target() {
+        let env = Target::new(crate::inventory::markers::TargetEnv {
+            python: "3.11.7".into(),
+            platform: "linux".into(),
+            arch: "x86_64".into(),
+        })
+        .unwrap();
+        let mut ex = Extract::new(InputKind::NodeModules, "node_modules");
+        ex.nodes = vec![node("a", "1", &[]), node("extraneous", "1", &[])];
+        ex.roots = Some(vec![Dep::named(Ecosystem::Pypi, "a")]);
+        ex.graph_known = true;
+        let mut lock = Extract::new(InputKind::PackageLock, "package-lock.json");
+        lock.nodes = ex.nodes.clone();
+        lock.roots = ex.roots.clone();
+        lock.graph_known = true;
+        resolve(&mut ex, Some(&env));
+        resolve(&mut lock, Some(&env));
+        assert_eq!(ex.nodes.len(), 2);
+        assert_eq!(ex.nodes[1].package.direct, None);
+        assert_eq!(lock.nodes.len(), 1);
     }
 
     #[test]

@@ -13,6 +13,18 @@ pub mod cargo_lock;
 pub mod dist_info;
 pub mod package_lock;
 
+pub mod bun_lock;
+pub mod node_modules;
+pub mod npm_fuzz;
+pub mod npm_project;
+pub mod npm_tarball;
+pub mod package_files;
+pub mod package_json;
+pub mod pnpm_lock;
+pub mod yaml;
+pub mod yarn_berry;
+pub mod yarn_lock;
+
 use crate::discover::{Discovered, Input};
 use crate::finding::InputError;
 use crate::model::{Ecosystem, InputKind, Package};
@@ -173,6 +185,12 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
         }
         InputKind::PackageLock => package_lock::extract(&input.path, &path),
         InputKind::CargoLock => cargo_lock::extract(&input.path, &path),
+        InputKind::YarnLock => yarn_lock::extract(&input.path, &path),
+        InputKind::PackageJson => package_json::extract(&input.path, &path),
+        InputKind::PnpmLock => pnpm_lock::extract(&input.path, &path),
+        InputKind::BunLock => bun_lock::extract(&input.path, &path),
+        InputKind::NodeModules => node_modules::extract(&input.path, &path),
+        InputKind::NpmTarball => npm_tarball::extract(&input.path, &path),
         // Model files are read by the model analysis, not as packages.
         InputKind::ModelFile => Extract::new(input.kind, &path),
         other => Extract::failed(

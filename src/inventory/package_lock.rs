@@ -6,6 +6,7 @@
 //! `dependencies` objects and resolves `requires` the same way up the tree.
 
 use super::markers::PlatformReq;
+use super::package_json::Manifest;
 use super::text::{LineIndex, json_error, read_text};
 use super::{Dep, Extract};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
@@ -81,11 +82,20 @@ pub fn extract(path: &Path, display: &str) -> Extract {
         Ok(t) => t,
         Err(e) => return Extract::failed(InputKind::PackageLock, display, None, e),
     };
-    parse(&text, display)
+    // v1 has no root entry: the sibling package.json names the direct dependencies.
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let root = super::npm_project::Project::load(dir).root;
+    parse_with(&text, display, root.as_ref())
 }
 
 /// Parses package-lock text (separate from I/O for tests and fuzzing).
 pub fn parse(text: &str, display: &str) -> Extract {
+    parse_with(text, display, None)
+}
+
+/// Parses package-lock text; for v1, `root` (the project's package.json)
+/// gives the direct dependencies.
+pub fn parse_with(text: &str, display: &str, root: Option<&Manifest>) -> Extract {
     let mut ex = Extract::new(InputKind::PackageLock, display);
     let lock: Lockfile = match serde_json::from_str(text) {
         Ok(l) => l,
@@ -99,14 +109,14 @@ pub fn parse(text: &str, display: &str) -> Extract {
     if let Some(packages) = lock.packages {
         from_packages(packages, text, &lines, &mut ex);
     } else if let Some(deps) = lock.dependencies {
-        from_v1(deps, text, &lines, &mut ex);
+        from_v1(deps, text, &lines, &mut ex, root);
     } else {
         let v = lock
             .lockfile_version
             .map(|v| v.to_string())
             .unwrap_or_else(|| "missing".into());
         ex.error(
-            None,
+            Some(1),
             format!("no `packages` or `dependencies` object (lockfileVersion {v})"),
         );
     }
@@ -353,7 +363,13 @@ fn key_line(text: &str, lines: &LineIndex, key: &str, cursor: usize) -> (Option<
     }
 }
 
-fn from_v1(deps: BTreeMap<String, V1Entry>, text: &str, lines: &LineIndex, ex: &mut Extract) {
+fn from_v1(
+    deps: BTreeMap<String, V1Entry>,
+    text: &str,
+    lines: &LineIndex,
+    ex: &mut Extract,
+    root: Option<&Manifest>,
+) {
     // Flatten the tree: each node knows its parent, to resolve `requires` upward.
     struct Flat {
         parent: Option<usize>,
@@ -377,7 +393,10 @@ fn from_v1(deps: BTreeMap<String, V1Entry>, text: &str, lines: &LineIndex, ex: &
             },
             None => (name.clone(), version),
         };
-        let mut pkg = Package::new(Ecosystem::Npm, &real_name, Some(&version));
+        // A git/file/URL dependency's `version` is its source; v1 does not
+        // record the package's own version for it.
+        let pinned = (!version.contains(':')).then_some(version.as_str());
+        let mut pkg = Package::new(Ecosystem::Npm, &real_name, pinned);
         if let Some(i) = &e.integrity {
             for h in parse_integrity(i) {
                 pkg.add_hash(h);
@@ -427,8 +446,15 @@ fn from_v1(deps: BTreeMap<String, V1Entry>, text: &str, lines: &LineIndex, ex: &
         }
         ex.nodes[i].deps = deps;
     }
-    // v1 has no root entry: the project's dependencies are the top-level
-    // packages nothing else requires (the graph resolver's default).
+    // v1 has no root entry: the project's dependencies come from its
+    // package.json when we have it, else they are the top-level packages
+    // nothing else requires (the graph resolver's default).
+    ex.roots = root.map(|m| {
+        m.install_deps()
+            .iter()
+            .filter_map(|(name, _)| top.get(name).map(|&t| Dep::to(t)))
+            .collect()
+    });
     ex.graph_known = true;
 }
 
@@ -490,6 +516,21 @@ mod tests {
         assert_eq!(ex.nodes[0].package.dependencies, vec!["pkg:npm/b@2.0.0"]);
         assert_eq!(ex.nodes[0].package.direct, Some(true));
         assert_eq!(ex.nodes[1].package.direct, Some(false));
+    }
+
+    #[test]
+    fn v1_roots_from_package_json_and_git_versions() {
+        let text = r#"{"lockfileVersion": 1, "dependencies": {
+            "a": {"version": "1.0.0", "requires": {"g": "x"}},
+            "g": {"version": "git+https://g.invalid/g.git#abc", "requires": {"a": "1"}}}}"#;
+        let root = Manifest::parse(r#"{"dependencies": {"g": "g.invalid/g"}}"#).unwrap();
+        let mut ex = parse_with(text, "package-lock.json", Some(&root));
+        super::super::graph::resolve(&mut ex, None);
+        let g = &ex.nodes[1].package;
+        assert_eq!((g.name.as_str(), g.version.as_deref()), ("g", None));
+        assert!(matches!(&g.origin, Some(Origin::Vcs { rev: Some(r), .. }) if r == "abc"));
+        assert_eq!(g.direct, Some(true));
+        assert_eq!(ex.nodes[0].package.direct, Some(false));
     }
 
     #[test]
