@@ -1,5 +1,7 @@
 //! Model files: recognised by content, scanned without ever being loaded.
 
+pub mod pickle;
+
 use std::path::Path;
 
 /// Extensions model hubs use; a file with one of these is a model candidate
