@@ -108,9 +108,9 @@ pub fn decode_escaped_str(line: &[u8]) -> Option<String> {
             b'v' => out.push(11),
             b'\n' => {}
             b'x' => {
-                let hex = body.get(i..i + 2).and_then(|h| {
-                    u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
-                });
+                let hex = body
+                    .get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
                 match hex {
                     Some(v) => {
                         out.push(v);

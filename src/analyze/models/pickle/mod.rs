@@ -204,7 +204,10 @@ pub fn scan<S: Source>(src: &mut S, ctx: Context, layout: Layout, limits: &Limit
                 out.anomaly(
                     AnomalyKind::Limit,
                     start,
-                    format!("more than {} pickles in one file; stopped", limits.max_streams),
+                    format!(
+                        "more than {} pickles in one file; stopped",
+                        limits.max_streams
+                    ),
                 );
                 break;
             }
@@ -431,7 +434,11 @@ impl<'a, S: Source> Interp<'a, S> {
                 self.push(Value::Int(v as i64))?
             }
             0x8a | 0x8b => {
-                let n = if op == 0x8a { self.uint(1)? } else { self.uint(4)? };
+                let n = if op == 0x8a {
+                    self.uint(1)?
+                } else {
+                    self.uint(4)?
+                };
                 let v = self.long_bytes(n)?;
                 self.push(v)?
             }
@@ -457,7 +464,9 @@ impl<'a, S: Source> Interp<'a, S> {
                 };
                 match v {
                     Some(v) => self.push(v)?,
-                    None => return Err(Halt::Broken("STRING opcode argument is not quoted".into())),
+                    None => {
+                        return Err(Halt::Broken("STRING opcode argument is not quoted".into()));
+                    }
                 }
             }
             b'V' => {
@@ -781,9 +790,8 @@ impl<'a, S: Source> Interp<'a, S> {
         let mut budget = 256;
         module.globals_in(&mut globals, &mut budget);
         name.globals_in(&mut globals, &mut budget);
-        let computed = !globals.is_empty()
-            || matches!(module, Value::Obj(_))
-            || matches!(name, Value::Obj(_));
+        let computed =
+            !globals.is_empty() || matches!(module, Value::Obj(_)) || matches!(name, Value::Obj(_));
         let message = if computed {
             "STACK_GLOBAL imports a name the stream computed at load time (obfuscated import)"
         } else {
@@ -855,9 +863,11 @@ impl<'a, S: Source> Interp<'a, S> {
         let items = args.items().unwrap_or_default();
         let bad = match (g.module.as_str(), g.name.as_str()) {
             // numpy writes bytes for protocol 2 as _codecs.encode(str, 'latin1').
-            ("_codecs", "encode") => !(items.len() == 2
-                && matches!(items[0], Value::Str(_) | Value::LongStr(_))
-                && matches!(items[1].as_str(), Some("latin1" | "latin-1"))),
+            ("_codecs", "encode") => {
+                !(items.len() == 2
+                    && matches!(items[0], Value::Str(_) | Value::LongStr(_))
+                    && matches!(items[1].as_str(), Some("latin1" | "latin-1")))
+            }
             // Calls its first argument: it must be a name, not a computed value.
             ("torch._tensor", "_rebuild_from_type_v2" | "_rebuild_from_type")
             | ("copyreg", "_reconstructor" | "__newobj__" | "__newobj_ex__") => {
@@ -1012,10 +1022,10 @@ fn class_of(o: &Obj) -> Option<Rc<Global>> {
     let Value::Global(g) = &o.callee else {
         return None;
     };
-    if g.module == "copyreg" || g.module == "copy_reg" {
-        if let Some(Value::Global(c)) = o.args.items().and_then(|a| a.into_iter().next()) {
-            return Some(c);
-        }
+    if (g.module == "copyreg" || g.module == "copy_reg")
+        && let Some(Value::Global(c)) = o.args.items().and_then(|a| a.into_iter().next())
+    {
+        return Some(c);
     }
     Some(g.clone())
 }

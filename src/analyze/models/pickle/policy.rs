@@ -216,7 +216,10 @@ const DANGEROUS_PREFIXES: &[(&str, &str)] = &[
     ("copyreg.pickle", "reducer registry tampering"),
     ("copyreg.constructor", "reducer registry tampering"),
     ("copyreg.remove_extension", "extension registry tampering"),
-    ("copyreg.clear_extension_cache", "extension registry tampering"),
+    (
+        "copyreg.clear_extension_cache",
+        "extension registry tampering",
+    ),
 ];
 
 /// Builtins that execute, import, open files or reach attributes.
@@ -348,13 +351,55 @@ const SAFE_EXACT: &[(&str, &str)] = &[
 /// Module attributes of `torch` that are plain values (dtypes, layouts,
 /// memory formats) and appear as globals in every state dict.
 const TORCH_VALUES: &[&str] = &[
-    "float", "float16", "float32", "float64", "double", "half", "bfloat16", "uint8", "uint16",
-    "uint32", "uint64", "int8", "int16", "short", "int32", "int", "int64", "long", "bool",
-    "complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf", "qint8", "quint8",
-    "qint32", "quint4x2", "quint2x4", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz",
-    "float8_e5m2fnuz", "float8_e8m0fnu", "float4_e2m1fn_x2", "bits8", "bits16", "strided",
-    "sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "_mkldnn",
-    "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "double",
+    "half",
+    "bfloat16",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "int8",
+    "int16",
+    "short",
+    "int32",
+    "int",
+    "int64",
+    "long",
+    "bool",
+    "complex32",
+    "complex64",
+    "complex128",
+    "cfloat",
+    "cdouble",
+    "chalf",
+    "qint8",
+    "quint8",
+    "qint32",
+    "quint4x2",
+    "quint2x4",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "float8_e4m3fnuz",
+    "float8_e5m2fnuz",
+    "float8_e8m0fnu",
+    "float4_e2m1fn_x2",
+    "bits8",
+    "bits16",
+    "strided",
+    "sparse_coo",
+    "sparse_csr",
+    "sparse_csc",
+    "sparse_bsr",
+    "sparse_bsc",
+    "_mkldnn",
+    "contiguous_format",
+    "channels_last",
+    "channels_last_3d",
+    "preserve_format",
 ];
 
 /// scipy.sparse formats whose matrix/array classes scikit-learn models hold.
@@ -364,7 +409,10 @@ const SCIPY_SPARSE: &[&str] = &["csr", "csc", "coo", "bsr", "dia", "dok", "lil"]
 /// underscores) and a plain identifier (no dots).
 fn is_class_name(name: &str) -> bool {
     let trimmed = name.trim_start_matches('_');
-    trimmed.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+    trimmed
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -505,6 +553,12 @@ pub fn is_nested_loader(module: &str, name: &str) -> bool {
     )
 }
 
+/// Whether a top-level module is in a dangerous family (for code readers).
+pub fn is_dangerous_module(module: &str) -> bool {
+    let top = compat_module(module.split('.').next().unwrap_or(module));
+    DANGEROUS_MODULES.iter().any(|(m, _)| *m == top)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,7 +576,10 @@ mod tests {
         assert_eq!(v("numpy.core.multiarray", "_reconstruct"), Verdict::Safe);
         assert_eq!(v("__builtin__", "set"), Verdict::Safe);
         assert_eq!(v("__builtin__", "xrange"), Verdict::Safe);
-        assert_eq!(v("sklearn.linear_model._logistic", "LogisticRegression"), Verdict::Safe);
+        assert_eq!(
+            v("sklearn.linear_model._logistic", "LogisticRegression"),
+            Verdict::Safe
+        );
         assert_eq!(v("scipy.sparse._csr", "csr_matrix"), Verdict::Safe);
         assert_eq!(v("torch.nn.modules.linear", "Linear"), Verdict::Safe);
     }
@@ -564,7 +621,10 @@ mod tests {
         assert_eq!(v("sklearn.utils", "fetch_thing"), Verdict::Unknown);
         assert_eq!(v("numpy", "array"), Verdict::Unknown);
         assert_eq!(v("__torch__", "Module"), Verdict::Unknown);
-        assert_eq!(classify("__torch__.m", "Module", Context::TorchScript), Verdict::Safe);
+        assert_eq!(
+            classify("__torch__.m", "Module", Context::TorchScript),
+            Verdict::Safe
+        );
         assert_eq!(v("torch", "nn.modules.linear.Linear"), Verdict::Safe);
     }
 }

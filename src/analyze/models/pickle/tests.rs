@@ -4,20 +4,40 @@ use super::source::{ReadSource, SliceSource};
 use super::*;
 
 fn run(data: &[u8]) -> PickleScan {
-    let a = scan(&mut SliceSource::new(data), Context::Plain, Layout::default(), &Limits::default());
-    let b = scan(&mut ReadSource::new(data), Context::Plain, Layout::default(), &Limits::default());
-    assert_eq!(a.imports.len(), b.imports.len(), "slice and stream disagree");
+    let a = scan(
+        &mut SliceSource::new(data),
+        Context::Plain,
+        Layout::default(),
+        &Limits::default(),
+    );
+    let b = scan(
+        &mut ReadSource::new(data),
+        Context::Plain,
+        Layout::default(),
+        &Limits::default(),
+    );
+    assert_eq!(
+        a.imports.len(),
+        b.imports.len(),
+        "slice and stream disagree"
+    );
     a
 }
 
 fn verdict_of(s: &PickleScan, path: &str) -> Option<Verdict> {
-    s.imports.iter().find(|i| i.path() == path).map(|i| i.verdict)
+    s.imports
+        .iter()
+        .find(|i| i.path() == path)
+        .map(|i| i.verdict)
 }
 
 #[test]
 fn protocol0_os_system() {
     let s = run(b"cos\nsystem\n(S'echo inert'\ntR.");
-    assert!(matches!(verdict_of(&s, "os.system"), Some(Verdict::Dangerous(_))));
+    assert!(matches!(
+        verdict_of(&s, "os.system"),
+        Some(Verdict::Dangerous(_))
+    ));
     let calls = &s.imports[0].calls;
     assert_eq!(calls.len(), 1);
     assert!(calls[0].contains("os.system('echo inert')"), "{calls:?}");
@@ -43,7 +63,10 @@ fn stack_global_from_memo() {
     p.extend([0x8c, 1, b'1', 0x85, b'R', b'.']);
     let s = run(&p);
     assert_eq!(verdict_of(&s, "builtins.set"), Some(Verdict::Safe));
-    assert!(matches!(verdict_of(&s, "builtins.eval"), Some(Verdict::Dangerous(_))));
+    assert!(matches!(
+        verdict_of(&s, "builtins.eval"),
+        Some(Verdict::Dangerous(_))
+    ));
 }
 
 #[test]
@@ -51,7 +74,10 @@ fn getattr_chain_is_an_indirect_call() {
     // getattr(__import__('os'), 'system')('id')
     let p = b"cbuiltins\ngetattr\n(cbuiltins\n__import__\n(S'os'\ntRS'system'\ntR(S'id'\ntR.";
     let s = run(p);
-    assert!(matches!(verdict_of(&s, "builtins.getattr"), Some(Verdict::Dangerous(_))));
+    assert!(matches!(
+        verdict_of(&s, "builtins.getattr"),
+        Some(Verdict::Dangerous(_))
+    ));
     let ind: Vec<_> = s
         .anomalies
         .iter()
@@ -84,7 +110,10 @@ fn trailing_data_and_second_pickle() {
     assert_eq!(s.anomalies[0].kind, AnomalyKind::TrailingData);
     let s = run(b"\x80\x02N.cos\nsystem\n.");
     assert_eq!(s.anomalies[0].kind, AnomalyKind::ExtraPickle);
-    assert!(matches!(verdict_of(&s, "os.system"), Some(Verdict::Dangerous(_))));
+    assert!(matches!(
+        verdict_of(&s, "os.system"),
+        Some(Verdict::Dangerous(_))
+    ));
     assert_eq!(s.streams, 2);
 }
 
@@ -93,7 +122,11 @@ fn ext_and_build_on_global() {
     let s = run(b"\x80\x02\x82\x01).");
     assert!(s.anomalies.iter().any(|a| a.kind == AnomalyKind::Extension));
     let s = run(b"\x80\x02ccollections\nOrderedDict\n}b.");
-    assert!(s.anomalies.iter().any(|a| a.kind == AnomalyKind::Rebind && a.dangerous));
+    assert!(
+        s.anomalies
+            .iter()
+            .any(|a| a.kind == AnomalyKind::Rebind && a.dangerous)
+    );
 }
 
 #[test]
@@ -101,7 +134,11 @@ fn codecs_encode_shape() {
     let ok = run(b"\x80\x02c_codecs\nencode\nX\x01\x00\x00\x00aX\x06\x00\x00\x00latin1\x86R.");
     assert!(ok.is_clean(), "{:?}", ok.anomalies);
     let bad = run(b"\x80\x02c_codecs\nencode\nX\x01\x00\x00\x00aX\x05\x00\x00\x00rot13\x86R.");
-    assert!(bad.anomalies.iter().any(|a| a.kind == AnomalyKind::UnexpectedArguments));
+    assert!(
+        bad.anomalies
+            .iter()
+            .any(|a| a.kind == AnomalyKind::UnexpectedArguments)
+    );
 }
 
 #[test]
@@ -122,7 +159,12 @@ fn nested_loads_payload_is_reported_for_scanning() {
     p.push(inner.len() as u8);
     p.extend(inner);
     p.extend(b"tR.");
-    let s = scan(&mut SliceSource::new(&p), Context::Plain, Layout::default(), &Limits::default());
+    let s = scan(
+        &mut SliceSource::new(&p),
+        Context::Plain,
+        Layout::default(),
+        &Limits::default(),
+    );
     assert_eq!(s.nested.len(), 1);
     let n = &s.nested[0];
     assert_eq!(&p[n.offset as usize..(n.offset + n.len) as usize], inner);
@@ -137,10 +179,20 @@ fn limits_end_in_findings() {
         ..Limits::default()
     };
     let p = vec![b'N'; 1000];
-    let s = scan(&mut SliceSource::new(&p), Context::Plain, Layout::default(), &limits);
+    let s = scan(
+        &mut SliceSource::new(&p),
+        Context::Plain,
+        Layout::default(),
+        &limits,
+    );
     assert_eq!(s.anomalies[0].kind, AnomalyKind::Limit);
     let p = vec![b'('; 1000];
-    let s = scan(&mut SliceSource::new(&p), Context::Plain, Layout::default(), &limits);
+    let s = scan(
+        &mut SliceSource::new(&p),
+        Context::Plain,
+        Layout::default(),
+        &limits,
+    );
     assert_eq!(s.anomalies[0].kind, AnomalyKind::Limit);
     let mut p = Vec::new();
     for i in 0..50u8 {
@@ -148,7 +200,12 @@ fn limits_end_in_findings() {
     }
     p.push(b'N');
     p.push(b'.');
-    let s = scan(&mut SliceSource::new(&p), Context::Plain, Layout::default(), &limits);
+    let s = scan(
+        &mut SliceSource::new(&p),
+        Context::Plain,
+        Layout::default(),
+        &limits,
+    );
     assert_eq!(s.anomalies[0].kind, AnomalyKind::Limit);
 }
 

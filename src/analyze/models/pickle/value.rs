@@ -88,7 +88,10 @@ pub enum Value {
     /// A string too long to keep: its length.
     LongStr(u64),
     /// A bytes payload: where it is in the source and how long.
-    Bytes { offset: u64, len: u64 },
+    Bytes {
+        offset: u64,
+        len: u64,
+    },
     /// A protocol-5 out-of-band buffer.
     Buffer,
     Global(Rc<Global>),
