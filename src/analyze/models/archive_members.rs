@@ -34,7 +34,7 @@ pub fn zip(sc: &Scanner, data: &[u8], display: &str, depth: u32, hits: &mut Vec<
 }
 
 /// What kind of model a zip holds, from its member names.
-fn classify(entries: &[Entry]) -> Format {
+pub fn classify(entries: &[Entry]) -> Format {
     let names = || entries.iter().map(|e| e.name.as_str());
     let torch = names().any(|n| n == "data.pkl" || n.ends_with("/data.pkl"));
     let script = names().any(|n| n.contains("/code/") || n.ends_with("constants.pkl"));

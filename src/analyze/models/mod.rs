@@ -87,6 +87,29 @@ pub fn model_format(head: &[u8], lower_name: &str) -> Option<Format> {
     }
 }
 
+/// The format name of a model file for the inventory: from its content
+/// (zips by their member list), `unknown` when only the name says "model".
+pub fn artifact_format(path: &Path) -> std::io::Result<String> {
+    let head = head_of(path).unwrap_or_default();
+    let lower = scan::file_name_lower(path);
+    let Some(f) = sniff(&head, &lower) else {
+        return Ok("unknown".into());
+    };
+    if f != Format::Zip && !matches!(f, Format::TorchZip | Format::Keras | Format::Npz) {
+        return Ok(f.as_str().into());
+    }
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        return Ok(f.as_str().into());
+    }
+    // SAFETY: read-only private map of an input at rest (see Scanner::scan_path).
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    Ok(match zip::read(&map, 100_000) {
+        Ok(ar) => archive_members::classify(&ar.entries).as_str().into(),
+        Err(_) => f.as_str().into(),
+    })
+}
+
 /// Extensions of source and text: never sniffed in package contents.
 const TEXT_EXTS: &[&str] = &[
     ".py", ".pyi", ".pyc", ".js", ".mjs", ".cjs", ".ts", ".md", ".rst", ".txt", ".html", ".css",
