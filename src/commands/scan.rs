@@ -29,7 +29,6 @@ pub fn run(args: &ScanArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
     let options = inventory::Options {
         target: target(&args.target)?,
         skip_artifact_hashes: args.no_artifact_hash,
-        ..Default::default()
     };
     let inv = inventory::build(&discovered, &options);
     progress.step(&format!("analysing {} packages…", inv.packages.len()));
