@@ -143,7 +143,7 @@ impl Scanner {
         hits: &mut Vec<Hit>,
     ) -> Option<Format> {
         let head = &data[..data.len().min(4096)];
-        let format = sniff(head, name)?;
+        let format = sniff(head, name).or_else(|| by_name(name))?;
         if depth > self.limits.max_depth {
             hits.push(Hit::new(
                 &tg310::META,
@@ -353,6 +353,27 @@ impl Scanner {
             }
         }
     }
+}
+
+/// A format for content without a recognisable head, from the file name:
+/// protocol-0 pickles can start with almost any opcode, and a broken
+/// header must still be reported rather than skipped.
+fn by_name(name: &str) -> Option<Format> {
+    let pickle_exts = [".pkl", ".pickle", ".pt", ".pth", ".bin", ".ckpt", ".joblib", ".mar"];
+    if pickle_exts.iter().any(|e| name.ends_with(e)) {
+        return Some(Format::Pickle);
+    }
+    [
+        (".safetensors", Format::Safetensors),
+        (".npy", Format::Npy),
+        (".gguf", Format::Gguf),
+        (".h5", Format::Hdf5),
+        (".keras", Format::Zip),
+        (".npz", Format::Zip),
+    ]
+    .iter()
+    .find(|(e, _)| name.ends_with(e))
+    .map(|(_, f)| *f)
 }
 
 pub fn file_name_lower(path: &Path) -> String {

@@ -462,6 +462,8 @@ fn is_safe(module: &str, name: &str, ctx: Context) -> bool {
         "torch._utils" => name.starts_with("_rebuild_"),
         _ if ctx == Context::TorchScript && module.starts_with("__torch__") => true,
         _ if module.starts_with("torch.nn.modules.") => is_class_name(name),
+        // Cython's generated reconstructor of a class of numpy's RNG.
+        _ if module.starts_with("numpy.random.") => name.starts_with("__pyx_unpickle_"),
         _ if module == "sklearn" || module.starts_with("sklearn.") => sklearn_safe(module, name),
         _ if module.starts_with("scipy.sparse") => scipy_sparse_safe(module, name),
         _ => false,
@@ -475,8 +477,9 @@ fn sklearn_safe(module: &str, name: &str) -> bool {
     if dangerous(module, name).is_some() {
         return false;
     }
-    // Trees pickle through a module-level `newObj` helper.
-    is_class_name(name) || (name == "newObj" && module.starts_with("sklearn.neighbors."))
+    // Trees and distance metrics pickle through a module-level `newObj`
+    // helper; Cython classes through generated `__pyx_unpickle_*` functions.
+    is_class_name(name) || name == "newObj" || name.starts_with("__pyx_unpickle_")
 }
 
 fn scipy_sparse_safe(module: &str, name: &str) -> bool {
