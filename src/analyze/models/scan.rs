@@ -359,7 +359,9 @@ impl Scanner {
 /// protocol-0 pickles can start with almost any opcode, and a broken
 /// header must still be reported rather than skipped.
 fn by_name(name: &str) -> Option<Format> {
-    let pickle_exts = [".pkl", ".pickle", ".pt", ".pth", ".bin", ".ckpt", ".joblib", ".mar"];
+    let pickle_exts = [
+        ".pkl", ".pickle", ".pt", ".pth", ".bin", ".ckpt", ".joblib", ".mar",
+    ];
     if pickle_exts.iter().any(|e| name.ends_with(e)) {
         return Some(Format::Pickle);
     }

@@ -192,6 +192,10 @@ pub fn scan<S: Source>(src: &mut S, ctx: Context, layout: Layout, limits: &Limit
                 break;
             }
             let Some(first) = peek_opcode(src) else { break };
+            if is_padding(src, start) {
+                // Old numpy wrote a newline after an object array's pickle.
+                break;
+            }
             if !decode::is_opcode(first) {
                 out.anomaly(
                     AnomalyKind::TrailingData,
@@ -226,6 +230,15 @@ pub fn scan<S: Source>(src: &mut S, ctx: Context, layout: Layout, limits: &Limit
         }
     }
     out
+}
+
+/// A few whitespace bytes to the end of a slice: harmless padding.
+fn is_padding<S: Source>(src: &mut S, start: u64) -> bool {
+    (1..=8).any(|n| {
+        src.window(start, n)
+            .is_some_and(|w| w.iter().all(|b| b.is_ascii_whitespace()))
+            && src.window(start, n + 1).is_none()
+    })
 }
 
 /// The next byte, without consuming it (sources have no peek: read one and

@@ -1,0 +1,147 @@
+//! The models analysis through the binary, on the generated fixtures
+//! (tests/fixtures/models/generate.py) and on the real corpus.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn findings(path: &Path) -> Vec<serde_json::Value> {
+    let home = tempfile::tempdir().unwrap();
+    let v = json_report(
+        home.path(),
+        &["scan", "--only", "models", path.to_str().unwrap()],
+    );
+    v["findings"].as_array().cloned().unwrap_or_default()
+}
+
+fn rules_of(f: &[serde_json::Value]) -> Vec<String> {
+    let mut r: Vec<String> = f
+        .iter()
+        .map(|x| x["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    r.sort();
+    r.dedup();
+    r
+}
+
+/// Every malicious fixture is caught, by the rule its technique belongs to.
+#[test]
+fn every_bad_fixture_is_caught_by_its_rule() {
+    let dir = fixture("models/bad");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let expected = match name.as_str() {
+            n if n.starts_with("zip_name_mismatch") => "TG304",
+            n if n.starts_with("st_huge") || n.starts_with("st_") => "TG307",
+            n if n.ends_with(".gguf") && n.starts_with("huge") => "TG310",
+            n if n.ends_with(".gguf") => "TG306",
+            n if n.ends_with(".onnx") => "TG308",
+            n if n.ends_with(".keras") || n.ends_with(".h5") => "TG305",
+            n if n.starts_with("torchscript") => "TG309",
+            "deep_nesting.zip" => "TG310",
+            "junk_after_stop.pkl"
+            | "truncated.pkl"
+            | "unknown_opcode.pkl"
+            | "stack_underflow.pkl"
+            | "huge_length.pkl" => "TG303",
+            "unknown_class.pkl"
+            | "pandas_frame.pkl"
+            | "codecs_encode_odd.pkl"
+            | "ext_opcode.pkl"
+            | "ext4_opcode.pkl" => "TG302",
+            _ => "TG301",
+        };
+        let f = findings(&path);
+        let rules = rules_of(&f);
+        assert!(
+            rules.iter().any(|r| r == expected),
+            "{name}: expected {expected}, got {rules:?}"
+        );
+        if expected == "TG301" {
+            assert!(
+                f.iter().any(|x| x["severity"] == "critical"),
+                "{name}: a dangerous callable is critical"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 90, "only {checked} fixtures");
+}
+
+/// Benign look-alikes (real numpy, scikit-learn, joblib output; torch layouts;
+/// OrderedDict, defaultdict, _codecs.encode as numpy writes it) pass.
+#[test]
+fn good_fixtures_are_clean() {
+    let dir = fixture("models/good");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let f = findings(&path);
+        assert!(f.is_empty(), "{}: {f:#?}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 30);
+}
+
+#[test]
+fn evidence_has_the_call_chain_and_offset() {
+    let f = findings(&fixture("models/bad/getattr_chain.pkl"));
+    let all: Vec<String> = f
+        .iter()
+        .flat_map(|x| {
+            x["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_str().unwrap().to_string())
+        })
+        .collect();
+    assert!(
+        all.iter()
+            .any(|e| e
+                .contains("builtins.getattr(builtins.__import__('os'), 'system')('echo inert')")),
+        "{all:#?}"
+    );
+    let zipped = findings(&fixture("models/bad/torch_malicious.pt"));
+    assert_eq!(
+        zipped[0]["location"]["path"]
+            .as_str()
+            .unwrap()
+            .rsplit("!/")
+            .next(),
+        Some("archive/data.pkl")
+    );
+}
+
+#[test]
+fn artifacts_are_listed_with_format_size_and_digest() {
+    let home = tempfile::tempdir().unwrap();
+    let p = fixture("models/good/state_dict.pt");
+    let v = json_report(home.path(), &["inventory", p.to_str().unwrap()]);
+    let a = &v["artifacts"][0];
+    assert_eq!(a["format"], "pytorch");
+    assert_eq!(a["size"], std::fs::metadata(&p).unwrap().len());
+    assert_eq!(a["sha256"].as_str().unwrap().len(), 64);
+    let v = json_report(
+        home.path(),
+        &["scan", "--no-artifact-hash", p.to_str().unwrap()],
+    );
+    assert!(v["artifacts"][0]["sha256"].is_null());
+}
+
+/// Real model files shipped in the corpus venv's packages (numpy, scipy,
+/// joblib, onnxruntime test data): no critical or high finding.
+#[test]
+fn real_package_data_has_no_false_alarms() {
+    let Some(venv) = corpus_cache("venv") else {
+        return;
+    };
+    let f = findings(&venv);
+    let bad: Vec<_> = f
+        .iter()
+        .filter(|x| x["severity"] == "critical" || x["severity"] == "high")
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+}
