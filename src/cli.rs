@@ -74,10 +74,10 @@ pub struct ScanArgs {
     /// Run only these analyses (comma-separated: advisories, behavior, models, hygiene).
     #[arg(long, value_delimiter = ',', value_name = "ANALYSIS")]
     pub only: Vec<String>,
-    /// Do not compute SHA-256 digests of model artifacts (the scan itself
-    /// skips tensor bytes; hashing reads them all).
+    /// Also compute the SHA-256 of each model artifact, as `inventory` does
+    /// (off by default: the scan skips tensor bytes, hashing reads them all).
     #[arg(long)]
-    pub no_artifact_hash: bool,
+    pub artifact_hash: bool,
     #[command(flatten)]
     pub target: TargetArgs,
 }

@@ -19,7 +19,7 @@ pub struct ModelArtifact {
     /// `pickle`, `gguf` …; `unknown` when only the name says "model").
     pub format: String,
     pub size: u64,
-    /// Lowercase hex SHA-256 of the file; `null` with `--no-artifact-hash`.
+    /// Lowercase hex SHA-256 of the file; `null` from `scan` without `--artifact-hash`.
     pub sha256: Option<String>,
 }
 

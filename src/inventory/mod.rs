@@ -144,8 +144,8 @@ impl Extract {
 pub struct Options {
     /// Evaluate markers for this environment and drop what it would not install.
     pub target: Option<Target>,
-    /// Do not compute SHA-256 digests of model artifacts (large models make
-    /// hashing the slowest part of a scan).
+    /// Do not compute SHA-256 digests of model artifacts (`scan` skips them
+    /// unless asked: hashing reads every tensor byte the scan skips).
     pub skip_artifact_hashes: bool,
 }
 
