@@ -124,11 +124,13 @@ fn artifacts_are_listed_with_format_size_and_digest() {
     assert_eq!(a["format"], "pytorch");
     assert_eq!(a["size"], std::fs::metadata(&p).unwrap().len());
     assert_eq!(a["sha256"].as_str().unwrap().len(), 64);
+    let v = json_report(home.path(), &["scan", p.to_str().unwrap()]);
+    assert!(v["artifacts"][0]["sha256"].is_null());
     let v = json_report(
         home.path(),
-        &["scan", "--no-artifact-hash", p.to_str().unwrap()],
+        &["scan", "--artifact-hash", p.to_str().unwrap()],
     );
-    assert!(v["artifacts"][0]["sha256"].is_null());
+    assert_eq!(v["artifacts"][0]["sha256"], a["sha256"]);
 }
 
 /// Real model files shipped in the corpus venv's packages (numpy, scipy,
