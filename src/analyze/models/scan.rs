@@ -82,7 +82,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_depth: 4,
-            max_inflate: 256 << 20,
+            max_inflate: 64 << 20,
             max_stream: 4 << 30,
             max_entries: 100_000,
             pickle: pickle::Limits::default(),
