@@ -40,7 +40,7 @@ fn every_bad_fixture_is_caught_by_its_rule() {
             n if n.ends_with(".onnx") => "TG308",
             n if n.ends_with(".keras") || n.ends_with(".h5") => "TG305",
             n if n.starts_with("torchscript") => "TG309",
-            "deep_nesting.zip" => "TG310",
+            "deep_nesting.zip" | "wrapped_7z.pt" => "TG310",
             "junk_after_stop.pkl"
             | "truncated.pkl"
             | "unknown_opcode.pkl"
@@ -146,4 +146,38 @@ fn real_package_data_has_no_false_alarms() {
         .filter(|x| x["severity"] == "critical" || x["severity"] == "high")
         .collect();
     assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// Each rule: a fixture that triggers it and a benign look-alike that does not.
+#[test]
+fn each_rule_has_a_trigger_and_a_benign_look_alike() {
+    let table = [
+        ("TG301", "bad/pip_main.pkl", "good/state_dict.pt"),
+        ("TG302", "bad/unknown_class.pkl", "good/sklearn_logreg.pkl"),
+        ("TG303", "bad/junk_after_stop.pkl", "good/legacy.pt"),
+        (
+            "TG304",
+            "bad/zip_name_mismatch.pt",
+            "good/renamed_prefix.pth",
+        ),
+        ("TG305", "bad/lambda.keras", "good/model.keras"),
+        ("TG306", "bad/template_ssti.gguf", "good/model.gguf"),
+        (
+            "TG307",
+            "bad/st_trailing.safetensors",
+            "good/model.safetensors",
+        ),
+        ("TG308", "bad/external_dotdot.onnx", "good/external_ok.onnx"),
+        ("TG309", "bad/torchscript_os.pt", "good/scripted.pt"),
+        ("TG310", "bad/deep_nesting.zip", "good/pipeline_zlib.joblib"),
+    ];
+    for (rule, bad, good) in table {
+        let hit = rules_of(&findings(&fixture(&format!("models/{bad}"))));
+        assert!(
+            hit.iter().any(|r| r == rule),
+            "{rule} not raised by {bad}: {hit:?}"
+        );
+        let clean = rules_of(&findings(&fixture(&format!("models/{good}"))));
+        assert!(clean.is_empty(), "{good} raised {clean:?}");
+    }
 }

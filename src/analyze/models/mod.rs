@@ -80,8 +80,20 @@ pub fn model_format(head: &[u8], lower_name: &str) -> Option<Format> {
             let inner_f = sniff(&inner, "")?;
             (!inner_f.is_wrapper()).then_some(f)
         }
-        Format::Bz2 | Format::Xz | Format::Lzma | Format::Lz4 => {
-            (lower_name.contains(".pkl") || lower_name.contains(".joblib")).then_some(f)
+        Format::Bz2 | Format::Xz | Format::Lzma | Format::Lz4 | Format::SevenZip => {
+            let model_name = [
+                ".pkl",
+                ".joblib",
+                ".pt",
+                ".pth",
+                ".bin",
+                ".ckpt",
+                ".safetensors",
+            ];
+            model_name
+                .iter()
+                .any(|e| lower_name.contains(e))
+                .then_some(f)
         }
         other => Some(other),
     }

@@ -186,12 +186,12 @@ impl Scanner {
                 self.scan_compressed(data, display, format, depth, hits);
                 format
             }
-            Format::Bz2 | Format::Xz | Format::Lzma | Format::Lz4 => {
+            Format::Bz2 | Format::Xz | Format::Lzma | Format::Lz4 | Format::SevenZip => {
                 hits.push(Hit::new(
                     &tg310::META,
                     display,
                     format!(
-                        "compressed with {} (joblib writes this); tollgate cannot decompress it, \
+                        "compressed with {}; tollgate cannot decompress it, \
                          so the pickle inside is not scanned",
                         format.as_str()
                     ),

@@ -30,6 +30,9 @@ pub enum Format {
     Xz,
     Lzma,
     Lz4,
+    /// 7-Zip: not a format any model loader reads, but used to wrap models
+    /// so scanners give up (the 2025 "nullifAI" models).
+    SevenZip,
 }
 
 impl Format {
@@ -55,6 +58,7 @@ impl Format {
             Format::Xz => "xz",
             Format::Lzma => "lzma",
             Format::Lz4 => "lz4",
+            Format::SevenZip => "7z",
         }
     }
 
@@ -70,6 +74,7 @@ impl Format {
                 | Format::Xz
                 | Format::Lzma
                 | Format::Lz4
+                | Format::SevenZip
         )
     }
 }
@@ -97,6 +102,7 @@ pub fn sniff(head: &[u8], name: &str) -> Option<Format> {
         (b"\x1f\x8b\x08", Format::Gzip),
         (b"\xfd7zXZ\x00", Format::Xz),
         (b"\x04\x22\x4d\x18", Format::Lz4),
+        (b"7z\xbc\xaf\x27\x1c", Format::SevenZip),
     ];
     if let Some((_, f)) = magic.iter().find(|(m, _)| head.starts_with(m)) {
         return Some(*f);
@@ -212,6 +218,10 @@ fn is_text_pickle(h: &[u8]) -> bool {
         [b'(', b'c' | b'i', ..] => global_at(2),
         [b'(', b'd' | b'l', b'p', d, ..] if d.is_ascii_digit() => true,
         [b'(', b'd' | b'l', b'(', ..] => true,
+        // A MARK, then a protocol-0 string or number argument list.
+        [b'(', b'S', b'\'' | b'"', ..] | [b'(', b'V' | b'I' | b'F', ..] if h.contains(&b'\n') => {
+            true
+        }
         [
             b'}' | b']',
             b'q',
