@@ -27,8 +27,15 @@ pub fn zip(sc: &Scanner, data: &[u8], display: &str, depth: u32, hits: &mut Vec<
         hits.push(Hit::new(&tg304::META, display, msg.clone()).at(*off));
     }
     let kind = classify(&ar.entries);
-    for e in ar.entries.iter().chain(ar.hidden.iter()) {
-        member(sc, data, e, kind, display, depth, hits);
+    for e in &ar.entries {
+        let path = format!("{display}!/{}", e.name);
+        member(sc, data, e, kind, &path, depth, hits);
+    }
+    // Hidden members are named by where their local header is, since their
+    // name may repeat a listed member's.
+    for e in &ar.hidden {
+        let path = format!("{display}!/{} (hidden, local header at {})", e.name, e.local);
+        member(sc, data, e, kind, &path, depth, hits);
     }
     kind
 }
@@ -60,14 +67,13 @@ fn member(
     data: &[u8],
     e: &Entry,
     kind: Format,
-    display: &str,
+    path: &str,
     depth: u32,
     hits: &mut Vec<Hit>,
 ) {
     if e.name.ends_with('/') || e.data == u64::MAX {
         return;
     }
-    let path = format!("{display}!/{}", e.name);
     let torchish = matches!(kind, Format::TorchZip | Format::TorchScript);
     // Raw tensor storages (`archive/data/0`): bytes, never sniffed.
     if torchish && is_storage(&e.name) {
@@ -79,23 +85,23 @@ fn member(
         } else {
             Context::Plain
         };
-        return pickle_member(sc, data, e, &path, ctx, depth, hits);
+        return pickle_member(sc, data, e, path, ctx, depth, hits);
     }
     if kind == Format::TorchScript && e.name.contains("/code/") && e.name.ends_with(".py") {
-        if let Some(text) = whole(sc, data, e, &path, hits) {
-            torchscript::scan_code(&text, &path, hits);
+        if let Some(text) = whole(sc, data, e, path, hits) {
+            torchscript::scan_code(&text, path, hits);
         }
         return;
     }
     if kind == Format::Keras && e.name == "config.json" {
-        if let Some(text) = whole(sc, data, e, &path, hits) {
-            keras::config(&text, &path, hits);
+        if let Some(text) = whole(sc, data, e, path, hits) {
+            keras::config(&text, path, hits);
         }
         return;
     }
     if kind == Format::Npz && e.name.ends_with(".npy") {
-        if let Some(bytes) = whole(sc, data, e, &path, hits) {
-            numpy::npy(sc, &bytes, &path, depth + 1, hits);
+        if let Some(bytes) = whole(sc, data, e, path, hits) {
+            numpy::npy(sc, &bytes, path, depth + 1, hits);
         }
         return;
     }
@@ -108,15 +114,15 @@ fn member(
     let head = zip::head(data, e, 4096);
     match sniff(&head, &lower) {
         None => {}
-        Some(Format::Pickle) => pickle_member(sc, data, e, &path, Context::Plain, depth, hits),
+        Some(Format::Pickle) => pickle_member(sc, data, e, path, Context::Plain, depth, hits),
         Some(_) if e.method == 0 => {
             if let Ok(raw) = zip::raw(data, e) {
-                sc.scan_bytes(raw, &path, &lower, depth + 1, hits);
+                sc.scan_bytes(raw, path, &lower, depth + 1, hits);
             }
         }
         Some(_) => match zip::reader(data, e, sc.limits.max_stream) {
-            Ok(r) => sc.scan_reader(r, &path, &lower, depth, hits),
-            Err(err) => hits.push(Hit::new(&tg310::META, &path, format!("member {err}"))),
+            Ok(r) => sc.scan_reader(r, path, &lower, depth, hits),
+            Err(err) => hits.push(Hit::new(&tg310::META, path, format!("member {err}"))),
         },
     }
 }
