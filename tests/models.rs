@@ -181,3 +181,38 @@ fn each_rule_has_a_trigger_and_a_benign_look_alike() {
         assert!(clean.is_empty(), "{good} raised {clean:?}");
     }
 }
+
+/// A deflated member that expands into a stack bomb, and a nested archive
+/// too large to inflate: both end in TG310 findings, not in memory growth.
+#[test]
+fn bombs_end_in_findings() {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("archive/data.pkl", opts).unwrap();
+        let mut p = vec![0x80u8, 2];
+        p.extend(std::iter::repeat_n(b'N', 3 << 20));
+        w.write_all(&p).unwrap();
+        w.start_file("archive/version", opts).unwrap();
+        w.write_all(b"3\n").unwrap();
+        w.start_file("nested/inner.zip", opts).unwrap();
+        let mut inner = b"PK\x03\x04".to_vec();
+        inner.extend(std::iter::repeat_n(0u8, 80 << 20));
+        w.write_all(&inner).unwrap();
+        w.finish().unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bomb.pt");
+    std::fs::write(&p, out.into_inner()).unwrap();
+    let f = findings(&p);
+    let limits: Vec<&str> = f
+        .iter()
+        .filter(|x| x["rule_id"] == "TG310")
+        .map(|x| x["message"].as_str().unwrap())
+        .collect();
+    assert!(limits.iter().any(|m| m.contains("stack deeper")), "{f:#?}");
+    assert!(limits.iter().any(|m| m.contains("expands past")), "{f:#?}");
+}

@@ -34,7 +34,10 @@ pub fn zip(sc: &Scanner, data: &[u8], display: &str, depth: u32, hits: &mut Vec<
     // Hidden members are named by where their local header is, since their
     // name may repeat a listed member's.
     for e in &ar.hidden {
-        let path = format!("{display}!/{} (hidden, local header at {})", e.name, e.local);
+        let path = format!(
+            "{display}!/{} (hidden, local header at {})",
+            e.name, e.local
+        );
         member(sc, data, e, kind, &path, depth, hits);
     }
     kind
