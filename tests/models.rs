@@ -216,3 +216,33 @@ fn bombs_end_in_findings() {
     assert!(limits.iter().any(|m| m.contains("stack deeper")), "{f:#?}");
     assert!(limits.iter().any(|m| m.contains("expands past")), "{f:#?}");
 }
+
+/// A pickle shipped as package data inside a wheel, under a neutral name,
+/// is found by content.
+#[test]
+fn pickle_inside_a_wheel_is_found() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("evil-1.0-py3-none-any.whl");
+    {
+        let f = std::fs::File::create(&p).unwrap();
+        let mut w = zip::ZipWriter::new(f);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("evil/__init__.py", opts).unwrap();
+        w.write_all(b"x = 1\n").unwrap();
+        w.start_file("evil/data/weights.dat", opts).unwrap();
+        w.write_all(&std::fs::read(fixture("models/bad/pip_main.pkl")).unwrap())
+            .unwrap();
+        w.finish().unwrap();
+    }
+    let f = findings(&p);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["rule_id"], "TG301");
+    assert!(
+        f[0]["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("!/evil/data/weights.dat")
+    );
+}
