@@ -74,6 +74,10 @@ pub struct ScanArgs {
     /// Run only these analyses (comma-separated: advisories, behavior, models, hygiene).
     #[arg(long, value_delimiter = ',', value_name = "ANALYSIS")]
     pub only: Vec<String>,
+    /// Also compute the SHA-256 of each model artifact, as `inventory` does
+    /// (off by default: the scan skips tensor bytes, hashing reads them all).
+    #[arg(long)]
+    pub artifact_hash: bool,
     #[command(flatten)]
     pub target: TargetArgs,
 }

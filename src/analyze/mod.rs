@@ -38,7 +38,7 @@ pub trait Analysis: Sync {
 
 /// Every analysis this build has, in report order.
 pub fn all() -> Vec<Box<dyn Analysis>> {
-    vec![]
+    vec![Box::new(models::Models)]
 }
 
 /// Every rule of every analysis, sorted by ID.

@@ -12,6 +12,7 @@ pub fn run(args: &InventoryArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
     progress.step(&format!("reading {} inputs…", discovered.inputs.len()));
     let options = inventory::Options {
         target: target(&args.target)?,
+        ..Default::default()
     };
     let inv = inventory::build(&discovered, &options);
     progress.done();

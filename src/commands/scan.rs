@@ -28,6 +28,7 @@ pub fn run(args: &ScanArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
     progress.step(&format!("reading {} inputs…", discovered.inputs.len()));
     let options = inventory::Options {
         target: target(&args.target)?,
+        skip_artifact_hashes: !args.artifact_hash,
     };
     let inv = inventory::build(&discovered, &options);
     progress.step(&format!("analysing {} packages…", inv.packages.len()));

@@ -2,6 +2,7 @@
 //! (packages plus declared edges for one input), resolved by `graph` and
 //! merged across inputs into an [`Inventory`].
 
+pub mod artifact;
 pub mod content;
 pub mod footprint;
 pub mod graph;
@@ -28,6 +29,7 @@ pub mod yarn_lock;
 use crate::discover::{Discovered, Input};
 use crate::finding::InputError;
 use crate::model::{Ecosystem, InputKind, Package};
+pub use artifact::ModelArtifact;
 pub use content::{Content, ContentKind, InstalledFile};
 use markers::{Marker, PlatformReq, Target};
 pub use merge::merge;
@@ -154,6 +156,9 @@ impl Extract {
 pub struct Options {
     /// Evaluate markers for this environment and drop what it would not install.
     pub target: Option<Target>,
+    /// Do not compute SHA-256 digests of model artifacts (`scan` skips them
+    /// unless asked: hashing reads every tensor byte the scan skips).
+    pub skip_artifact_hashes: bool,
 }
 
 /// One input as the report lists it.
@@ -173,6 +178,8 @@ pub struct Inventory {
     pub inputs: Vec<InputSummary>,
     pub errors: Vec<InputError>,
     pub contents: Vec<Content>,
+    /// Model files found among the inputs (format, size, digest).
+    pub artifacts: Vec<ModelArtifact>,
 }
 
 /// Runs the extractor of one input. Never panics on bad input: a failure is
@@ -212,6 +219,9 @@ pub fn build(discovered: &Discovered, options: &Options) -> Inventory {
         .map(|input| extract(input, options))
         .collect();
     let mut inv = merge(extracts);
+    let (artifacts, errors) = artifact::collect(discovered, !options.skip_artifact_hashes);
+    inv.artifacts = artifacts;
+    inv.errors.extend(errors);
     inv.errors.extend(discovered.errors.iter().cloned());
     inv.errors.sort();
     inv.errors.dedup();

@@ -120,6 +120,31 @@ fn render_finding(out: &mut String, f: &Finding, style: Style) {
     out.push('\n');
 }
 
+/// Model files of the inventory: format, size, digest, path.
+fn render_artifacts(out: &mut String, report: &Report, style: Style) {
+    if report.artifacts.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!(
+            "{:<14} {:>10}  {:<64}  MODEL ARTIFACT",
+            "FORMAT", "SIZE", "SHA256"
+        ))
+    );
+    for a in &report.artifacts {
+        let _ = writeln!(
+            out,
+            "{:<14} {:>10}  {:<64}  {}",
+            a.format,
+            human_bytes(a.size),
+            a.sha256.as_deref().unwrap_or("-"),
+            a.path
+        );
+    }
+}
+
 fn render_errors(out: &mut String, report: &Report, style: Style) {
     if report.errors.is_empty() {
         return;
@@ -202,6 +227,7 @@ pub fn render_inventory(report: &Report, footprint: Option<&Footprint>, style: S
         out.push('\n');
         render_footprint(&mut out, fp, style);
     }
+    render_artifacts(&mut out, report, style);
     render_errors(&mut out, report, style);
     let _ = writeln!(
         out,

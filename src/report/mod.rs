@@ -7,7 +7,7 @@ pub mod human;
 pub mod sarif;
 
 use crate::finding::{Finding, InputError, RuleMeta, Severity};
-use crate::inventory::{InputSummary, Inventory};
+use crate::inventory::{InputSummary, Inventory, ModelArtifact};
 use crate::model::Package;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -64,6 +64,8 @@ pub struct Report {
     pub tool: ToolInfo,
     pub inputs: Vec<InputSummary>,
     pub packages: Vec<Package>,
+    /// Model files: path, format, size, SHA-256 (`docs/json-report.md`).
+    pub artifacts: Vec<ModelArtifact>,
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
     pub summary: Summary,
@@ -114,6 +116,7 @@ impl Report {
             tool,
             inputs: inventory.inputs,
             packages: inventory.packages,
+            artifacts: inventory.artifacts,
             findings,
             errors,
             summary,
