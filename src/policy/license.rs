@@ -73,7 +73,10 @@ impl Expr {
     /// Parses a declared licence: an SPDX expression, else a common free-text
     /// spelling from package metadata (`MIT License`, `Apache 2.0`).
     pub fn from_declared(s: &str) -> Option<Expr> {
-        Expr::parse(s).ok().or_else(|| alias(s).map(Expr::Term))
+        if AMBIGUOUS.contains(&squash(s).as_str()) {
+            return None;
+        }
+        alias(s).map(Expr::Term).or_else(|| Expr::parse(s).ok())
     }
 
     /// Every way to satisfy the expression: each is the set of licences that apply.
@@ -320,13 +323,29 @@ fn normalize_id(id: &str) -> String {
     id.to_string()
 }
 
-/// Free-text licence names common in Python metadata and old npm packages.
-fn alias(s: &str) -> Option<Term> {
-    let k: String = s
-        .to_ascii_lowercase()
+/// Declared names that look like identifiers but name a family, not one
+/// licence (`BSD` may be 2- or 3-clause): they cannot be cleared.
+const AMBIGUOUS: &[&str] = &[
+    "bsd",
+    "bsdlicense",
+    "gpl",
+    "lgpl",
+    "duallicense",
+    "osiapproved",
+    "other",
+    "proprietary",
+];
+
+fn squash(s: &str) -> String {
+    s.to_ascii_lowercase()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
+        .collect()
+}
+
+/// Free-text licence names common in Python metadata and old npm packages.
+fn alias(s: &str) -> Option<Term> {
+    let k = squash(s);
     let id = match k.as_str() {
         "mitlicense" | "themitlicense" | "mitlicence" | "expat" => "MIT",
         "apachesoftwarelicense"
@@ -335,14 +354,14 @@ fn alias(s: &str) -> Option<Term> {
         | "apachelicense20"
         | "apachelicenseversion20"
         | "apachesoftwarelicense20"
-        | "asl20" => "Apache-2.0",
-        "bsd3clause" | "bsd3" | "newbsdlicense" | "modifiedbsdlicense" | "3clausebsd" => {
-            "BSD-3-Clause"
-        }
+        | "asl20"
+        | "apache20license" => "Apache-2.0",
+        "bsd3clause" | "bsd3" | "newbsdlicense" | "modifiedbsdlicense" | "3clausebsd"
+        | "3clausebsdlicense" | "bsd3clauselicense" => "BSD-3-Clause",
         "bsd2clause" | "bsd2" | "simplifiedbsdlicense" | "2clausebsd" => "BSD-2-Clause",
         "isclicense" | "isclicenseiscl" => "ISC",
         "mozillapubliclicense20mpl20" | "mpl20" | "mozillapubliclicense20" => "MPL-2.0",
-        "pythonsoftwarefoundationlicense" | "psf" | "psflicense" => "PSF-2.0",
+        "pythonsoftwarefoundationlicense" | "psf" | "psfl" | "psflicense" => "PSF-2.0",
         "theunlicenseunlicense" | "theunlicense" => "Unlicense",
         _ => return None,
     };
@@ -459,6 +478,19 @@ mod tests {
         );
         assert_eq!(check(&["MIT"], &[], "mit"), Verdict::Allowed);
         assert!(Expr::from_declared("BSD License").is_none());
+        assert!(
+            Expr::from_declared("BSD").is_none(),
+            "a family, not a licence"
+        );
+        assert_eq!(
+            check(&["BSD-3-Clause"], &[], "3-Clause BSD License"),
+            Verdict::Allowed
+        );
+        assert_eq!(check(&["PSF-2.0"], &[], "PSFL"), Verdict::Allowed);
+        assert_eq!(
+            check(&["Apache-2.0"], &[], "Apache 2.0 License"),
+            Verdict::Allowed
+        );
     }
 
     #[test]
