@@ -372,3 +372,31 @@ fn audit_log_records_diff_decisions() {
     assert_eq!(line["seq"], 1);
     assert!(line["violations"][0].as_str().unwrap().starts_with("TG411"));
 }
+
+#[test]
+fn sarif_output_is_valid() {
+    let home = tempfile::tempdir().unwrap();
+    let (_d, base, head) = workspace(None);
+    let out = tollgate(home.path())
+        .arg("diff")
+        .arg(&base)
+        .arg(&head)
+        .args(["--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let instance: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The same fix of rtm.5's malformed `run.language` pattern as tests/sarif.rs.
+    let text = include_str!("schemas/sarif-2.1.0-rtm.5.json").replace(
+        "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$",
+        "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$",
+    );
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::draft4::new(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(instance["runs"][0]["results"][0]["ruleId"], "TG411");
+}

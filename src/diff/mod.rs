@@ -96,7 +96,13 @@ fn index(inv: &Inventory) -> BTreeMap<Key, Vec<&Package>> {
 
 /// The package of the same version in `ys`.
 fn same<'a>(x: &Package, ys: &[&'a Package]) -> Option<&'a Package> {
-    ys.iter().find(|y| y.version == x.version).copied()
+    let v = x.version.as_deref().unwrap_or("");
+    ys.iter()
+        .find(|y| {
+            let w = y.version.as_deref().unwrap_or("");
+            v == w || version::compare(x.ecosystem, v, w) == Some(Ordering::Equal)
+        })
+        .copied()
 }
 
 fn order(a: &Package, b: &Package) -> Ordering {

@@ -168,3 +168,31 @@ fn several_versions_pair_highest_first() {
         Some("2.0.0".into())
     )));
 }
+
+#[test]
+fn pep440_equal_versions_are_the_same_release() {
+    let mk = |v: &str| {
+        let mut inv = Inventory::default();
+        inv.packages
+            .push(Package::new(Ecosystem::Pypi, "idna", Some(v)));
+        inv
+    };
+    let d = compute(
+        &mk("3.0"),
+        &mk("3.0.0"),
+        &Default::default(),
+        &Default::default(),
+    );
+    assert!(
+        d.changes.is_empty(),
+        "{:?}",
+        d.changes.iter().map(|c| c.kind).collect::<Vec<_>>()
+    );
+    let d = compute(
+        &mk("3.0"),
+        &mk("3.1rc1"),
+        &Default::default(),
+        &Default::default(),
+    );
+    assert_eq!(d.changes[0].kind, ChangeKind::Upgraded);
+}
