@@ -400,3 +400,47 @@ fn sarif_output_is_valid() {
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(instance["runs"][0]["results"][0]["ruleId"], "TG411");
 }
+
+#[test]
+fn gained_capabilities_from_installed_files() {
+    let home = tempfile::tempdir().unwrap();
+    let (code, v) = diff_json(
+        home.path(),
+        &fixture("policy/diff-env/base/site-packages"),
+        &fixture("policy/diff-env/head/site-packages"),
+        &[],
+    );
+    assert_eq!(code, 0);
+    let foo = &v["changes"][0];
+    assert_eq!(
+        (foo["name"].as_str(), foo["kind"].as_str()),
+        (Some("foo"), Some("upgraded"))
+    );
+    assert_eq!(
+        foo["new_capabilities"],
+        serde_json::json!(["startup-hook", "native-code"])
+    );
+    // The reverse direction gains nothing.
+    let (_, v) = diff_json(
+        home.path(),
+        &fixture("policy/diff-env/head/site-packages"),
+        &fixture("policy/diff-env/base/site-packages"),
+        &[],
+    );
+    assert!(v["changes"][0].get("new_capabilities").is_none(), "{v}");
+}
+
+#[test]
+fn approver_defaults_to_git_user_name() {
+    let home = tempfile::tempdir().unwrap();
+    let (_d, _base, head) = workspace(None);
+    git(&head, &["init", "-q"]);
+    git(&head, &["config", "user.name", "Config Name"]);
+    tollgate(home.path())
+        .args(["approve", "left-pad@1.3.0", "--reason", "ok", "--path"])
+        .arg(&head)
+        .assert()
+        .code(0);
+    let file = std::fs::read_to_string(head.join("tollgate-approvals.toml")).unwrap();
+    assert!(file.contains("by = \"Config Name\""), "{file}");
+}
