@@ -195,14 +195,20 @@ pub struct Policy {
 pub const APPROVALS_FILE: &str = "tollgate-approvals.toml";
 
 impl Policy {
-    /// Where approvals are kept: beside the policy file, else in `dir`.
-    pub fn approvals_path(&self, dir: &Path) -> PathBuf {
+    /// Where approvals are kept: beside the policy file, else in the scanned
+    /// directory `scanned` (or the directory of the file `scanned`).
+    pub fn approvals_path(&self, scanned: &Path) -> PathBuf {
+        let fallback = if scanned.is_file() {
+            scanned.parent().unwrap_or(Path::new(".")).to_path_buf()
+        } else {
+            scanned.to_path_buf()
+        };
         let base = self
             .path
             .as_deref()
             .and_then(Path::parent)
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| dir.to_path_buf());
+            .unwrap_or(fallback);
         base.join(self.approvals.as_deref().unwrap_or(APPROVALS_FILE))
     }
 

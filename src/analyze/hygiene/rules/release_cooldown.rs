@@ -32,12 +32,13 @@ pub fn check(cx: &Ctx, out: &mut Output) {
         .filter(|p| p.version.is_some() && release_time(p).is_none())
         .collect();
     if cx.online && !missing.is_empty() {
-        let lookup = crate::registry::lookup_release_times(
-            &missing,
-            cx.policy,
-            &cx.scan.home,
-            &crate::registry::Env::system(),
-        );
+        // A project `.npmrc` or `uv.toml` sits beside the policy that asked for the cooldown.
+        let mut env = crate::registry::Env::system();
+        if let Some(dir) = cx.policy.path.as_deref().and_then(std::path::Path::parent) {
+            env.project = dir.to_path_buf();
+        }
+        let lookup =
+            crate::registry::lookup_release_times(&missing, cx.policy, &cx.scan.home, &env);
         fetched = lookup.times;
         out.notices.extend(lookup.notices);
     }
