@@ -222,12 +222,15 @@ pub fn fetch(url: &str, accept: &str, token: Option<&str>) -> Result<String, Str
     let tls = ureq::tls::TlsConfig::builder()
         .root_certs(ureq::tls::RootCerts::PlatformVerifier)
         .build();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(60)))
-        .tls_config(tls)
-        .build()
-        .into();
     let (clean, basic) = split_credentials(url);
+    let mut config = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .tls_config(tls);
+    // A mirror on this machine is never reached through a proxy.
+    if is_loopback(&clean) {
+        config = config.proxy(None);
+    }
+    let agent: ureq::Agent = config.build().into();
     let mut req = agent.get(&clean).header("Accept", accept);
     if let Some(t) = token {
         req = req.header("Authorization", &format!("Bearer {t}"));
@@ -242,6 +245,19 @@ pub fn fetch(url: &str, accept: &str, token: Option<&str>) -> Result<String, Str
         .limit(MAX_RESPONSE)
         .read_to_string()
         .map_err(|e| format!("GET {shown}: {e}"))
+}
+
+fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `https://user:pass@host/p` → (`https://host/p`, `Some("user:pass")`).

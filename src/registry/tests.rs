@@ -142,3 +142,12 @@ fn credentials_are_split_from_the_url() {
         ("https://mirror.invalid/a@b".to_string(), None)
     );
 }
+
+#[test]
+fn loopback_hosts() {
+    assert!(is_loopback("http://127.0.0.1:8080/simple/"));
+    assert!(is_loopback("http://localhost/x"));
+    assert!(is_loopback("http://[::1]:9/x"));
+    assert!(!is_loopback("https://mirror.invalid/simple"));
+    assert!(!is_loopback("https://127.example.invalid/"));
+}
