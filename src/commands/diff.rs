@@ -4,7 +4,9 @@
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, emit, target};
 use crate::analyze::RunSettings;
-use crate::analyze::hygiene::rules::{artifact_changed, new_dependency_limit, unapproved_change};
+use crate::analyze::hygiene::rules::{
+    artifact_changed, new_dependency_limit, release_cooldown, unapproved_change,
+};
 use crate::cli::{DiffArgs, GlobalArgs};
 use crate::diff::{self, ChangeKind, Diff, capabilities, render};
 use crate::finding::{Finding, InputError};
@@ -152,7 +154,7 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
     let approvals_file = settings.policy.approvals_path(&s.policy_dir);
     let approved =
         approvals::load(&approvals_file).map_err(|e| anyhow::anyhow!("approvals: {e}"))?;
-    let raw = violations(&mut d, &settings.policy, &approved);
+    let raw = violations(&mut d, &settings.policy, &approved, settings.now);
     let applied = policy::apply::apply(&settings.policy, raw, super::gate::today(&settings));
     let failed = policy::fails(&applied.findings, fail_on);
     let fail_text = fail_on
@@ -166,6 +168,7 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
             let mut rules = vec![
                 artifact_changed::RULE,
                 new_dependency_limit::RULE,
+                release_cooldown::RULE,
                 unapproved_change::RULE,
             ];
             super::gate::add_policy_rules(&mut rules);
@@ -223,11 +226,13 @@ fn usage(e: anyhow::Error) -> anyhow::Result<i32> {
     Ok(EXIT_USAGE)
 }
 
-/// The policy's diff checks: changed artifacts, the new-transitive limit, approvals.
+/// The policy's diff checks: changed artifacts, the new-transitive limit,
+/// the cooldown of versions the change brings in, approvals.
 pub fn violations(
     d: &mut Diff,
     p: &policy::Policy,
     approved: &[approvals::Approval],
+    now: jiff::Timestamp,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for c in d
@@ -263,6 +268,17 @@ pub fn violations(
             f = f.evidence(n.clone());
         }
         out.push(f);
+    }
+    // A version this change brings in that is younger than the cooldown.
+    if let Some(min_age) = p.min_release_age {
+        for c in d.changes.iter().filter(|c| c.kind != ChangeKind::Removed) {
+            let Some(h) = &c.head else { continue };
+            if let Some(f) = release_cooldown::release_time(h)
+                .and_then(|t| release_cooldown::judge(h, t, now, min_age))
+            {
+                out.push(f);
+            }
+        }
     }
     if p.require_approval {
         for c in d
@@ -326,4 +342,37 @@ fn json_report(
     let mut out = serde_json::to_string_pretty(&v).unwrap_or_default();
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Ecosystem, Package};
+
+    fn inv(v: &str, released: &str) -> Inventory {
+        let mut p = Package::new(Ecosystem::Pypi, "litellm", Some(v));
+        p.release_time = Some(released.into());
+        Inventory {
+            packages: vec![p],
+            ..Inventory::default()
+        }
+    }
+
+    #[test]
+    fn cooldown_applies_to_versions_the_change_brings_in() {
+        let base = inv("1.82.6", "2026-03-20T09:00:00Z");
+        let head = inv("1.82.7", "2026-03-24T10:20:00Z");
+        let policy = policy::file::parse("min-release-age = \"7d\"\n", "t").unwrap();
+        let now: jiff::Timestamp = "2026-03-24T11:00:00Z".parse().unwrap();
+        let mut d = diff::compute(&base, &head, &Default::default(), &Default::default());
+        let v = violations(&mut d, &policy, &[], now);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].rule_id, "TG408");
+        // Unchanged packages are the scan's business, not the diff's.
+        let mut same = diff::compute(&base, &base, &Default::default(), &Default::default());
+        assert!(violations(&mut same, &policy, &[], now).is_empty());
+        // Old enough.
+        let later: jiff::Timestamp = "2026-04-01T11:00:00Z".parse().unwrap();
+        assert!(violations(&mut d, &policy, &[], later).is_empty());
+    }
 }
