@@ -444,3 +444,20 @@ fn approver_defaults_to_git_user_name() {
     let file = std::fs::read_to_string(head.join("tollgate-approvals.toml")).unwrap();
     assert!(file.contains("by = \"Config Name\""), "{file}");
 }
+
+#[test]
+fn report_snapshots() {
+    let home = tempfile::tempdir().unwrap();
+    let (_d, base, head) = workspace(Some("max-new-transitive = 0\nrequire-approval = true\n"));
+    for (format, name) in [("markdown", "diff_markdown"), ("human", "diff_human")] {
+        let out = tollgate(home.path())
+            .arg("diff")
+            .arg(&base)
+            .arg(&head)
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        insta::assert_snapshot!(name, String::from_utf8_lossy(&out.stdout));
+    }
+}

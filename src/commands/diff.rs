@@ -261,7 +261,11 @@ pub fn violations(
             .collect();
         let mut f = Finding::new(
             &new_dependency_limit::RULE,
-            format!("this change adds {} new transitive dependencies; the policy allows {max}", d.counts.new_transitive),
+            format!(
+                "this change adds {} new transitive {}; the policy allows {max}",
+                d.counts.new_transitive,
+                if d.counts.new_transitive == 1 { "dependency" } else { "dependencies" }
+            ),
         )
         .remediation("review the new packages and raise `max-new-transitive`, or choose a lighter dependency");
         for n in names.iter().take(20) {
@@ -301,8 +305,13 @@ pub fn violations(
                 approvals::Status::Missing => (
                     "not approved".to_string(),
                     Some(format!(
-                        "{} is new in this change and has no approval",
-                        h.display_id()
+                        "{} {} and has no approval",
+                        h.display_id(),
+                        match c.kind {
+                            ChangeKind::Added => "is added by this change",
+                            ChangeKind::ArtifactChanged => "has new bytes in this change",
+                            _ => "is the new version in this change",
+                        }
                     )),
                 ),
             };

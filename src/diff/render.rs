@@ -50,18 +50,22 @@ fn notes(c: &Change) -> Vec<String> {
     n
 }
 
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 fn summary_line(d: &Diff) -> String {
     let c = &d.counts;
     format!(
-        "{} added ({} direct, {} transitive), {} removed, {} changed ({} major, {} downgrades), {} artifact changes, {} with new capabilities",
+        "{} added ({} direct, {} transitive), {} removed, {} changed ({} major, {}), {}, {} with new capabilities",
         c.added,
         c.new_direct,
         c.new_transitive,
         c.removed,
         c.changed,
         c.major,
-        c.downgrades,
-        c.artifact_changed,
+        plural(c.downgrades, "downgrade"),
+        plural(c.artifact_changed, "artifact change"),
         c.new_capabilities
     )
 }
