@@ -235,6 +235,10 @@ fn github_actions_example_runs() {
     let log = std::fs::read_to_string(repo.path().join("tollgate-audit.jsonl")).unwrap();
     let v = tollgate::policy::audit::verify(&log).unwrap();
     assert_eq!(v.entries, 2);
+    for line in log.lines() {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(e["git_commit"].as_str().map(str::len), Some(40), "{e}");
+    }
 }
 
 fn hook_entry(id: &str) -> String {

@@ -223,6 +223,9 @@ fn audit_log_chain_and_tamper_detection() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["decision"], "fail");
     assert_eq!(lines[0]["failing"][0], "TG403 ms@2.1.3");
+    // Decisions used the injected clock; the wall-clock time is kept beside it.
+    assert_eq!(lines[0]["clock"], NOW);
+    assert_ne!(lines[0]["time"], NOW);
     assert_eq!(lines[2]["decision"], "pass");
     assert_eq!(lines[2]["fail_on"], "never");
     let ok = tollgate(home.path())

@@ -209,6 +209,9 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
                     .unwrap_or_else(|| crate::discover::display_path(&s.head))
             ),
         );
+        if let Some(c) = super::gate::git_commit(&s.policy_dir) {
+            rec.insert("git_commit".into(), json!(c));
+        }
         rec.insert("counts".into(), json!(d.counts));
         let v: Vec<String> = applied
             .findings

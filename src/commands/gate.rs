@@ -79,7 +79,18 @@ pub fn base_record(
     fail_on: FailOn,
 ) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("time".into(), json!(s.now.to_string()));
+    // The wall clock, even when decisions used an injected one ($TOLLGATE_NOW).
+    let wall = jiff::Timestamp::now();
+    m.insert("time".into(), json!(wall.to_string()));
+    if wall.duration_since(s.now).abs().as_secs() > 60 {
+        m.insert("clock".into(), json!(s.now.to_string()));
+    }
+    if let Some(user) = ["GITHUB_ACTOR", "GITLAB_USER_LOGIN", "USER", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    {
+        m.insert("user".into(), json!(user));
+    }
     m.insert("command".into(), json!(command));
     m.insert("tool_version".into(), json!(env!("CARGO_PKG_VERSION")));
     m.insert("policy".into(), policy_identity(&s.policy));
@@ -89,6 +100,25 @@ pub fn base_record(
         json!(if failed { "fail" } else { "pass" }),
     );
     m
+}
+
+/// The commit checked out at `dir`, when it is in a git work tree.
+pub fn git_commit(dir: &Path) -> Option<String> {
+    let dir = if dir.is_file() { dir.parent()? } else { dir };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !id.is_empty()).then_some(id)
 }
 
 /// A `scan` decision: the counts and the findings that reached the threshold.
@@ -105,6 +135,9 @@ pub fn scan_record(
         .map(|p| crate::discover::display_path(p))
         .collect();
     m.insert("paths".into(), json!(shown));
+    if let Some(c) = paths.first().and_then(|p| git_commit(p)) {
+        m.insert("git_commit".into(), json!(c));
+    }
     m.insert("packages".into(), json!(report.summary.packages));
     m.insert("findings".into(), json!(report.summary.by_severity));
     m.insert("suppressed".into(), json!(suppressed));
