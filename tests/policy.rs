@@ -352,3 +352,24 @@ fn real_venv_licences_against_an_allow_list() {
     assert_eq!(by_pkg("cffi").as_deref(), Some("medium"));
     assert_eq!(by_pkg("scipy").as_deref(), Some("low"));
 }
+
+#[test]
+fn pyproject_tool_table_is_found_and_unknown_rules_are_noticed() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = project(None);
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[project]\nname = \"app\"\nversion = \"1.0\"\n\n[tool.tollgate]\nfail-on = \"never\"\n[tool.tollgate.rules]\nseverity = { TG499 = \"low\", TG403 = \"medium\" }\n",
+    )
+    .unwrap();
+    let (code, v, _) = scan(home.path(), dir.path(), &[], NOW);
+    assert_eq!(code, 0);
+    assert_eq!(v["summary"]["fail_on"], "never");
+    assert_eq!(rules(&v), vec!["TG403 medium"]);
+    let notices = v["tool"]["notices"].to_string();
+    assert!(
+        notices.contains("pyproject.toml: no rule TG499"),
+        "{notices}"
+    );
+    assert!(!notices.contains("TG403"), "{notices}");
+}

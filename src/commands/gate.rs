@@ -58,6 +58,29 @@ pub fn add_policy_rules(rules: &mut Vec<RuleMeta>) {
     rules.sort_by_key(|r| r.id);
 }
 
+/// Notices for rule IDs the policy names that no analysis of this build has
+/// (a typo, or a rule of an analysis left out with `--only`).
+pub fn unknown_rule_notices(p: &Policy, known: &[RuleMeta]) -> Vec<String> {
+    let file = p.display.as_deref().unwrap_or("policy");
+    let mut named: Vec<&str> = p.rules.severity.keys().map(String::as_str).collect();
+    named.extend(
+        p.rules
+            .enable
+            .iter()
+            .chain(&p.rules.disable)
+            .map(String::as_str)
+            .filter(|s| s.len() == 5),
+    );
+    named.extend(p.ignores.iter().filter_map(|i| i.rule.as_deref()));
+    named.sort();
+    named.dedup();
+    named
+        .into_iter()
+        .filter(|id| !known.iter().any(|r| r.id == *id))
+        .map(|id| format!("{file}: no rule {id} in this run; check the ID"))
+        .collect()
+}
+
 /// The policy file's identity: path and sha256 of its bytes.
 fn policy_identity(p: &Policy) -> Value {
     match &p.path {

@@ -70,6 +70,8 @@ pub fn run(args: &ScanArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
         .flat_map(|a| a.rules().iter().copied())
         .collect();
     super::gate::add_policy_rules(&mut rules);
+    tool.notices
+        .extend(super::gate::unknown_rule_notices(&settings.policy, &rules));
     let threshold = fail_on.threshold();
     let report = Report::new(tool, inv, applied.findings, errors, threshold, rules);
     let text = match global.format {
