@@ -29,8 +29,9 @@ indexes = ["https://pypi.invalid/simple"]
 allow = ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "PSF-2.0", "MPL-2.0"]
 TOML
 
+mkdir -p "$OUT/head"
 # HEAD for diff: the real lockfile with every fifth version bumped and one integrity changed.
-python3 - "$LOCKS/npm/package-lock.json" "$OUT/head-package-lock.json" <<'PY'
+python3 - "$LOCKS/npm/package-lock.json" "$OUT/head/package-lock.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 for i, (k, e) in enumerate(sorted(d["packages"].items())):
@@ -47,7 +48,10 @@ bench() {
   local times=()
   for _ in $(seq "$RUNS"); do
     local s e
-    s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
+    local rc=0
+    s=$(date +%s%N); "$@" >/dev/null 2>"$OUT/stderr" || rc=$?; e=$(date +%s%N)
+    # 0 and 1 are verdicts; anything else means the benchmark measured an error.
+    if [ "$rc" -gt 1 ]; then echo "$label: exit $rc: $(cat "$OUT/stderr")" >&2; exit 1; fi
     times+=($(( (e - s) / 1000000 )))
   done
   printf '%-58s median %5d ms over %d runs\n' "$label" "$(printf '%s\n' "${times[@]}" | median)" "$RUNS"
@@ -62,6 +66,6 @@ else
   echo "skipping venv benchmarks: $CORPUS/venv missing (run ../shared/corpus/fetch.sh)" >&2
 fi
 bench "diff real package-lock.json (416 entries) vs variant" \
-  "$BIN" diff "$LOCKS/npm/package-lock.json" "$OUT/head-package-lock.json" -f json --policy "$OUT/tollgate.toml"
+  "$BIN" diff "$LOCKS/npm/package-lock.json" "$OUT/head/package-lock.json" -f json --policy "$OUT/tollgate.toml"
 bench "diff, markdown" \
-  "$BIN" diff "$LOCKS/npm/package-lock.json" "$OUT/head-package-lock.json" -f markdown --policy "$OUT/tollgate.toml"
+  "$BIN" diff "$LOCKS/npm/package-lock.json" "$OUT/head/package-lock.json" -f markdown --policy "$OUT/tollgate.toml"
