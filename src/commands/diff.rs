@@ -157,13 +157,38 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
     let raw = violations(&mut d, &settings.policy, &approved, settings.now);
     let applied = policy::apply::apply(&settings.policy, raw, super::gate::today(&settings));
     let failed = policy::fails(&applied.findings, fail_on);
+    let errors = [&base_err, &head_err];
+    let text = render_output(global.format, &d, &applied, fail_on, &s, errors);
+    emit(global, &text)?;
+    if !global.quiet {
+        for n in &applied.notices {
+            eprintln!("note: {n}");
+        }
+    }
+    if let Some(log) = &args.gate.audit_log {
+        let rec = audit_record(args, &settings, &s, &d, &applied.findings, failed, fail_on);
+        super::gate::audit(log, rec, global)?;
+    }
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// The diff in the chosen format.
+fn render_output(
+    format: Format,
+    d: &Diff,
+    applied: &policy::apply::Applied,
+    fail_on: policy::FailOn,
+    s: &Sides,
+    errors: [&Vec<InputError>; 2],
+) -> String {
+    let failed = policy::fails(&applied.findings, fail_on);
     let fail_text = fail_on
         .threshold()
         .map_or("never".to_string(), |t| t.to_string());
-    let text = match global.format {
-        Format::Human => render::human(&d, &applied.findings, failed, &fail_text),
-        Format::Markdown => render::markdown(&d, &applied.findings, failed, &fail_text),
-        Format::Json => json_report(&d, &applied, failed, &fail_text, &s, [&base_err, &head_err]),
+    match format {
+        Format::Human => render::human(d, &applied.findings, failed, &fail_text),
+        Format::Markdown => render::markdown(d, &applied.findings, failed, &fail_text),
+        Format::Json => json_report(d, applied, failed, &fail_text, s, errors),
         Format::Sarif => {
             let mut rules = vec![
                 artifact_changed::RULE,
@@ -182,46 +207,48 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
             );
             sarif::render(&report)
         }
-    };
-    emit(global, &text)?;
-    if !global.quiet {
-        for n in &applied.notices {
-            eprintln!("note: {n}");
-        }
     }
-    if let Some(log) = &args.gate.audit_log {
-        let mut rec = super::gate::base_record(&settings, "diff", failed, fail_on);
-        rec.insert(
-            "base".into(),
-            json!(
-                args.git
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| crate::discover::display_path(&s.base))
-            ),
-        );
-        rec.insert(
-            "head".into(),
-            json!(
-                args.git
-                    .get(1)
-                    .cloned()
-                    .unwrap_or_else(|| crate::discover::display_path(&s.head))
-            ),
-        );
-        if let Some(c) = super::gate::git_commit(&s.policy_dir) {
-            rec.insert("git_commit".into(), json!(c));
-        }
-        rec.insert("counts".into(), json!(d.counts));
-        let v: Vec<String> = applied
-            .findings
-            .iter()
-            .map(|f| format!("{} {}", f.rule_id, f.message))
-            .collect();
-        rec.insert("violations".into(), json!(v));
-        super::gate::audit(log, rec, global)?;
+}
+
+/// The audit-log record of a diff decision.
+fn audit_record(
+    args: &DiffArgs,
+    settings: &RunSettings,
+    s: &Sides,
+    d: &Diff,
+    violations: &[Finding],
+    failed: bool,
+    fail_on: policy::FailOn,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut rec = super::gate::base_record(settings, "diff", failed, fail_on);
+    rec.insert(
+        "base".into(),
+        json!(
+            args.git
+                .first()
+                .cloned()
+                .unwrap_or_else(|| crate::discover::display_path(&s.base))
+        ),
+    );
+    rec.insert(
+        "head".into(),
+        json!(
+            args.git
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| crate::discover::display_path(&s.head))
+        ),
+    );
+    if let Some(c) = super::gate::git_commit(&s.policy_dir) {
+        rec.insert("git_commit".into(), json!(c));
     }
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+    rec.insert("counts".into(), json!(d.counts));
+    let v: Vec<String> = violations
+        .iter()
+        .map(|f| format!("{} {}", f.rule_id, f.message))
+        .collect();
+    rec.insert("violations".into(), json!(v));
+    rec
 }
 
 fn usage(e: anyhow::Error) -> anyhow::Result<i32> {
