@@ -336,6 +336,27 @@ fn git_revisions() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["counts"]["removed"], 1, "{v}");
+    // A revision from before the first lockfile: everything in HEAD is added.
+    let fresh = repo.path().join("fresh");
+    std::fs::create_dir_all(&fresh).unwrap();
+    std::fs::copy(
+        fixture("policy/diff/base/package-lock.json"),
+        fresh.join("package-lock.json"),
+    )
+    .unwrap();
+    let out = tollgate(home.path())
+        .args(["diff", "--git", "v1", "--format", "json"])
+        .arg(&fresh)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["counts"]["added"], 35);
     // A bad revision is a clear usage error.
     let out = tollgate(home.path())
         .args(["diff", "--git", "no-such-rev"])

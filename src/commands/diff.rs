@@ -22,6 +22,8 @@ struct Sides {
     head: PathBuf,
     /// Where the policy is looked for: the HEAD path in the working tree.
     policy_dir: PathBuf,
+    /// BASE is a revision with no manifest or lockfile: an empty set.
+    base_empty: bool,
     _tmp: Vec<tempfile::TempDir>,
 }
 
@@ -38,6 +40,7 @@ fn sides(args: &DiffArgs) -> anyhow::Result<Sides> {
                 base: base.clone(),
                 head: head.clone(),
                 policy_dir: head.clone(),
+                base_empty: false,
                 _tmp: vec![],
             })
         }
@@ -53,14 +56,17 @@ fn sides(args: &DiffArgs) -> anyhow::Result<Sides> {
                 .cloned()
                 .unwrap_or_else(|| PathBuf::from("."));
             let t1 = tmp()?;
-            let base = diff::git::snapshot(&path, &args.git[0], t1.path())
+            let (base, base_files) = diff::git::snapshot(&path, &args.git[0], t1.path())
                 .map_err(|e| anyhow::anyhow!(e))?;
             let mut keep = vec![t1];
             let head = match args.git.get(1) {
                 Some(rev) => {
                     let t2 = tmp()?;
-                    let h = diff::git::snapshot(&path, rev, t2.path())
+                    let (h, n) = diff::git::snapshot(&path, rev, t2.path())
                         .map_err(|e| anyhow::anyhow!(e))?;
+                    if n == 0 {
+                        anyhow::bail!("no manifest or lockfile under {} at {rev}", path.display());
+                    }
                     keep.push(t2);
                     h
                 }
@@ -70,6 +76,7 @@ fn sides(args: &DiffArgs) -> anyhow::Result<Sides> {
                 base,
                 head,
                 policy_dir: path,
+                base_empty: base_files == 0,
                 _tmp: keep,
             })
         }
@@ -137,9 +144,14 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
     let options = inventory::Options {
         target: target(&args.target)?,
     };
-    let (base, base_err) = match read_side(&s.base, &options, "BASE") {
-        Ok(x) => x,
-        Err(e) => return usage(e),
+    let (base, base_err) = if s.base_empty {
+        // Before the project's first lockfile: everything in HEAD is new.
+        (Inventory::default(), Vec::new())
+    } else {
+        match read_side(&s.base, &options, "BASE") {
+            Ok(x) => x,
+            Err(e) => return usage(e),
+        }
     };
     let (head, head_err) = match read_side(&s.head, &options, "HEAD") {
         Ok(x) => x,

@@ -44,8 +44,10 @@ fn wanted(rel: &str) -> bool {
 }
 
 /// Writes the manifests and lockfiles under `path` as of `rev` into `dest`,
-/// keeping their layout, and returns the path in `dest` that stands for `path`.
-pub fn snapshot(path: &Path, rev: &str, dest: &Path) -> Result<PathBuf, String> {
+/// keeping their layout, and returns the path in `dest` that stands for
+/// `path` with the number of files written (0: none existed at `rev`, as
+/// before a project's first lockfile).
+pub fn snapshot(path: &Path, rev: &str, dest: &Path) -> Result<(PathBuf, usize), String> {
     if rev.starts_with('-') || rev.is_empty() {
         return Err(format!("`{rev}` is not a git revision"));
     }
@@ -114,11 +116,9 @@ pub fn snapshot(path: &Path, rev: &str, dest: &Path) -> Result<PathBuf, String> 
         std::fs::write(&out, blob).map_err(|e| format!("{}: {e}", out.display()))?;
         count += 1;
     }
-    if count == 0 {
-        return Err(format!("no manifest or lockfile under `{scope}` at {rev}"));
-    }
-    Ok(match file {
+    let at = match file {
         Some(f) => dest.join(f),
         None => dest.to_path_buf(),
-    })
+    };
+    Ok((at, count))
 }
