@@ -28,9 +28,10 @@ pub struct GlobalArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short = 'o', long, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, default_value = "high", global = true, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding is at or above this severity (default: the
+    /// policy's `fail-on`, else high).
+    #[arg(long, global = true, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
     /// Print only the report: no progress, notes or summary line.
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -48,6 +49,76 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the packages found under PATHs.
     Inventory(InventoryArgs),
+    /// Compare two dependency sets (lockfiles, directories or git revisions).
+    Diff(DiffArgs),
+    /// Record a reviewed package version in the approvals file.
+    Approve(ApproveArgs),
+    /// Audit-log tools.
+    Audit(AuditArgs),
+}
+
+/// The policy file and audit log, shared by `scan` and `diff`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GateArgs {
+    /// Policy file (default: tollgate.toml, else [tool.tollgate] in
+    /// pyproject.toml, in the scanned directory).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Append this run's gate decision to FILE, a hash-chained JSON-lines log.
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DiffArgs {
+    /// BASE and HEAD: lockfiles or directories. With one --git REV, one PATH
+    /// (default .) compared at REV and in the working tree; with two, at both revisions.
+    #[arg(value_name = "PATH", num_args = 0..=2)]
+    pub paths: Vec<PathBuf>,
+    /// A git revision to read the base (and, given twice, the head) from.
+    #[arg(long = "git", value_name = "REV", num_args = 1)]
+    pub git: Vec<String>,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ApproveArgs {
+    /// The reviewed version: NAME@VERSION (npm scopes: @scope/name@1.0.0).
+    #[arg(value_name = "PKG@VERSION")]
+    pub package: String,
+    /// Why it is acceptable (kept in the approvals file).
+    #[arg(long)]
+    pub reason: String,
+    /// Who approves (default: `git config user.name`, else $USER).
+    #[arg(long)]
+    pub by: Option<String>,
+    /// The artifact hash (`alg:hex`) when the project's inputs do not record it.
+    #[arg(long, value_name = "ALG:HEX")]
+    pub hash: Option<String>,
+    /// Where to find the package and the policy (default: .).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub path: PathBuf,
+    /// Policy file (the approvals file lives beside it).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum AuditCommand {
+    /// Check the hash chain of an audit log; name the first bad line.
+    Verify {
+        /// The audit log (JSON lines).
+        file: PathBuf,
+    },
 }
 
 /// The target environment lockfile markers are evaluated for.
@@ -80,6 +151,12 @@ pub struct ScanArgs {
     pub artifact_hash: bool,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Allow network look-ups (release times for the cooldown) from the
+    /// configured index or registry.
+    #[arg(long)]
+    pub online: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -1,6 +1,7 @@
 //! Analyses: one module per capability. Each reads the inventory (and the
 //! package contents it found) and returns findings; none formats output.
 
+pub mod hygiene;
 pub mod models;
 
 use crate::discover::Discovered;
@@ -27,6 +28,16 @@ pub struct Output {
     pub data: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// Settings of one run that some analyses take: the policy, the clock, and
+/// whether the network may be used (`--online`).
+#[derive(Clone, Debug)]
+pub struct RunSettings {
+    pub policy: std::sync::Arc<crate::policy::Policy>,
+    /// "Now", injected so that time-dependent rules are testable.
+    pub now: jiff::Timestamp,
+    pub online: bool,
+}
+
 /// A capability: a name users select with `--only`, its rules, and the work.
 pub trait Analysis: Sync {
     /// Short name (`advisories`, `behavior`, `models`, `hygiene`).
@@ -34,11 +45,13 @@ pub trait Analysis: Sync {
     /// Every rule the analysis can report.
     fn rules(&self) -> &'static [RuleMeta];
     fn run(&self, ctx: &ScanContext) -> Output;
+    /// Receives the run's settings before `run`. Most analyses need none.
+    fn configure(&mut self, _settings: &RunSettings) {}
 }
 
 /// Every analysis this build has, in report order.
 pub fn all() -> Vec<Box<dyn Analysis>> {
-    vec![Box::new(models::Models)]
+    vec![Box::new(models::Models), Box::new(hygiene::Hygiene::default())]
 }
 
 /// Every rule of every analysis, sorted by ID.

@@ -34,6 +34,7 @@ pub fn run(args: &InventoryArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
             None => report.to_json(),
         },
         Format::Sarif => sarif::render(&report),
+        Format::Markdown => anyhow::bail!("--format markdown is for `scan` and `diff`"),
     };
     emit(global, &text)?;
     if nothing_read {

@@ -2,6 +2,10 @@
 //! 1 findings at or above `--fail-on` (or a policy violation), 2 usage error
 //! or nothing could be read.
 
+pub mod approve;
+pub mod audit;
+pub mod diff;
+pub mod gate;
 pub mod inventory;
 pub mod scan;
 
@@ -25,6 +29,9 @@ pub fn run(cli: Cli) -> i32 {
     let result = match &cli.command {
         Command::Scan(args) => scan::run(args, &cli.global),
         Command::Inventory(args) => inventory::run(args, &cli.global),
+        Command::Diff(args) => diff::run(args, &cli.global),
+        Command::Approve(args) => approve::run(args, &cli.global),
+        Command::Audit(args) => audit::run(args, &cli.global),
     };
     match result {
         Ok(code) => code,

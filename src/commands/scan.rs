@@ -4,11 +4,17 @@ use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Progress, emit, style, target};
 use crate::analyze::{self, Output, ScanContext};
 use crate::cli::{GlobalArgs, ScanArgs};
 use crate::inventory;
+use crate::policy;
 use crate::report::{Format, Report, ToolInfo, human, sarif};
 use rayon::prelude::*;
 
 pub fn run(args: &ScanArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
-    let analyses = analyze::all();
+    let settings = super::gate::settings(args.gate.policy.as_deref(), &args.paths, args.online)?;
+    let fail_on = settings.policy.effective_fail_on(global.fail_on);
+    let mut analyses = analyze::all();
+    for a in analyses.iter_mut() {
+        a.configure(&settings);
+    }
     for name in &args.only {
         if !analyses.iter().any(|a| a.name() == name) {
             let known: Vec<&str> = analyses.iter().map(|a| a.name()).collect();
@@ -53,13 +59,22 @@ pub fn run(args: &ScanArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
         tool.notices.extend(o.notices);
         tool.data.extend(o.data);
     }
+    // The policy applies to every analysis's findings alike.
+    let applied = policy::apply::apply(&settings.policy, findings, super::gate::today(&settings));
+    tool.notices.extend(applied.notices);
+    tool.data.insert(
+        "policy".into(),
+        super::gate::policy_data(&settings.policy, fail_on, &applied.suppressed),
+    );
     let mut rules: Vec<_> = selected
         .iter()
         .flat_map(|a| a.rules().iter().copied())
         .collect();
-    rules.sort_by_key(|r| r.id);
-    let threshold = global.fail_on.threshold();
-    let report = Report::new(tool, inv, findings, errors, threshold, rules);
+    super::gate::add_policy_rules(&mut rules);
+    tool.notices
+        .extend(super::gate::unknown_rule_notices(&settings.policy, &rules));
+    let threshold = fail_on.threshold();
+    let report = Report::new(tool, inv, applied.findings, errors, threshold, rules);
     let text = match global.format {
         Format::Human => {
             let mut t = human::render_scan(&report, style(global));
@@ -74,8 +89,19 @@ pub fn run(args: &ScanArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
         }
         Format::Json => report.to_json(),
         Format::Sarif => sarif::render(&report),
+        Format::Markdown => crate::report::markdown::render_scan(&report),
     };
     emit(global, &text)?;
+    if let Some(log) = &args.gate.audit_log {
+        let record = super::gate::scan_record(
+            &settings,
+            fail_on,
+            &args.paths,
+            &report,
+            applied.suppressed.len(),
+        );
+        super::gate::audit(log, record, global)?;
+    }
     if nothing_read {
         if !global.quiet {
             eprintln!("tollgate: no input could be read");

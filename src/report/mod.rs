@@ -4,6 +4,7 @@
 //! human and SARIF writers render the same data.
 
 pub mod human;
+pub mod markdown;
 pub mod sarif;
 
 use crate::finding::{Finding, InputError, RuleMeta, Severity};
@@ -140,4 +141,6 @@ pub enum Format {
     Human,
     Json,
     Sarif,
+    /// For pull-request comments (`scan` and `diff`).
+    Markdown,
 }
