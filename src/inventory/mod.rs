@@ -12,6 +12,14 @@ pub mod text;
 pub mod cargo_lock;
 pub mod dist_info;
 pub mod package_lock;
+pub mod pdm_lock;
+pub mod pipfile_lock;
+pub mod poetry_lock;
+pub mod pylock;
+pub mod pyproject;
+pub mod pyreq;
+pub mod requirements;
+pub mod uv_lock;
 
 use crate::discover::{Discovered, Input};
 use crate::finding::InputError;
@@ -172,6 +180,13 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
             dist_info::extract_env(&input.path, &path)
         }
         InputKind::PackageLock => package_lock::extract(&input.path, &path),
+        InputKind::Requirements => requirements::extract(&input.path, &path),
+        InputKind::Pyproject => pyproject::extract(&input.path, &path),
+        InputKind::UvLock => uv_lock::extract(&input.path, &path),
+        InputKind::PoetryLock => poetry_lock::extract(&input.path, &path),
+        InputKind::PipfileLock => pipfile_lock::extract(&input.path, &path),
+        InputKind::PdmLock => pdm_lock::extract(&input.path, &path),
+        InputKind::Pylock => pylock::extract(&input.path, &path),
         InputKind::CargoLock => cargo_lock::extract(&input.path, &path),
         // Model files are read by the model analysis, not as packages.
         InputKind::ModelFile => Extract::new(input.kind, &path),

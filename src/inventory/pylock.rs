@@ -1,0 +1,281 @@
+//! `pylock.toml` / `pylock.NAME.toml` (PEP 751, `lock-version = "1.0"`).
+//!
+//! Each `[[packages]]` entry: `name`, `version`, `marker` (the node's
+//! install condition), `index`, one of `vcs` / `directory` / `archive` /
+//! `sdist` + `wheels` (hashes, `upload-time`), and optional
+//! `dependencies`. The format's install model is "install every entry whose
+//! marker holds"; when no entry lists `dependencies` (uv does not write
+//! them) there is no graph, and every entry is taken as direct.
+
+use super::markers::Marker;
+use super::pyreq;
+use super::text::{LineIndex, read_text, toml_error};
+use super::{Dep, Extract};
+use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use toml::value::Datetime;
+
+#[derive(Deserialize)]
+struct Lock {
+    #[serde(rename = "lock-version")]
+    lock_version: Option<String>,
+    #[serde(default)]
+    packages: Vec<LockPackage>,
+}
+
+#[derive(Deserialize)]
+struct LockPackage {
+    name: String,
+    version: Option<String>,
+    marker: Option<String>,
+    index: Option<String>,
+    dependencies: Option<Vec<DepRef>>,
+    vcs: Option<Vcs>,
+    directory: Option<Directory>,
+    archive: Option<Artifact>,
+    sdist: Option<Artifact>,
+    #[serde(default)]
+    wheels: Vec<Artifact>,
+}
+
+#[derive(Deserialize)]
+struct DepRef {
+    name: Option<String>,
+    version: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Vcs {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    url: Option<String>,
+    path: Option<String>,
+    #[serde(rename = "requested-revision")]
+    requested_revision: Option<String>,
+    #[serde(rename = "commit-id")]
+    commit_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Directory {
+    path: String,
+    #[serde(default)]
+    editable: bool,
+}
+
+#[derive(Deserialize)]
+struct Artifact {
+    url: Option<String>,
+    path: Option<String>,
+    #[serde(rename = "upload-time")]
+    upload_time: Option<Datetime>,
+    #[serde(default)]
+    hashes: BTreeMap<String, String>,
+}
+
+/// Reads a pylock.toml.
+pub fn extract(path: &Path, display: &str) -> Extract {
+    match read_text(path) {
+        Ok(t) => parse(&t, display),
+        Err(e) => Extract::failed(InputKind::Pylock, display, None, e),
+    }
+}
+
+/// Fuzz target body: must never panic.
+pub fn fuzz(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut ex = parse(&text, "pylock.toml");
+    super::graph::resolve(&mut ex, None);
+}
+
+/// Parses pylock.toml text.
+pub fn parse(text: &str, display: &str) -> Extract {
+    let mut ex = Extract::new(InputKind::Pylock, display);
+    let lock: Lock = match toml::from_str(text) {
+        Ok(l) => l,
+        Err(e) => {
+            let (line, msg) = toml_error(text, &e);
+            ex.error(line, msg);
+            return ex;
+        }
+    };
+    match lock.lock_version.as_deref() {
+        Some(v) if v.starts_with("1.") || v == "1" => {}
+        Some(v) => ex.error(None, format!("lock-version {v} is not known; read as 1.0")),
+        None => ex.error(None, "no `lock-version` (required by PEP 751)"),
+    }
+    let lines = name_lines(text);
+    let graph = lock.packages.iter().any(|p| p.dependencies.is_some());
+    for (i, p) in lock.packages.iter().enumerate() {
+        let line = lines.get(i).copied();
+        let pkg = package(p, &mut ex.indexes, graph);
+        let idx = ex.push(pkg, line);
+        if let Some(m) = &p.marker {
+            match Marker::parse(m) {
+                Ok(mk) => ex.nodes[idx].marker = Some(mk),
+                Err(e) => ex.error(line, format!("{}: invalid marker: {e}", p.name)),
+            }
+        }
+        if let Some(deps) = &p.dependencies {
+            ex.nodes[idx].deps = deps
+                .iter()
+                .filter_map(|d| {
+                    let mut dep = Dep::named(Ecosystem::Pypi, d.name.as_deref()?);
+                    dep.version = d.version.clone();
+                    Some(dep)
+                })
+                .collect();
+        }
+    }
+    ex.graph_known = graph;
+    ex
+}
+
+fn package(p: &LockPackage, indexes: &mut Vec<String>, graph: bool) -> Package {
+    let mut pkg = Package::new(Ecosystem::Pypi, &p.name, p.version.as_deref());
+    pkg.markers = p.marker.clone();
+    if !graph {
+        pkg.direct = Some(true);
+    }
+    let artifacts: Vec<&Artifact> = p.archive.iter().chain(&p.sdist).chain(&p.wheels).collect();
+    for a in &artifacts {
+        for (alg, value) in &a.hashes {
+            pkg.add_hash(Hash::new(alg, value));
+        }
+    }
+    pkg.release_time = p
+        .archive
+        .iter()
+        .chain(&p.sdist)
+        .find_map(|a| a.upload_time.map(|t| t.to_string()))
+        .or_else(|| {
+            p.wheels
+                .iter()
+                .filter_map(|w| w.upload_time.map(|t| t.to_string()))
+                .min()
+        });
+    pkg.origin = if let Some(v) = &p.vcs {
+        let url = v.url.clone().or(v.path.clone()).unwrap_or_default();
+        let kind = v.kind.as_deref().unwrap_or("git");
+        Some(Origin::Vcs {
+            url: format!("{kind}+{url}"),
+            rev: v.commit_id.clone().or(v.requested_revision.clone()),
+        })
+    } else if let Some(d) = &p.directory {
+        Some(Origin::Path {
+            path: d.path.clone(),
+            editable: d.editable,
+        })
+    } else if let Some(a) = &p.archive {
+        a.url
+            .as_ref()
+            .map(|u| Origin::Url { url: u.clone() })
+            .or(a.path.as_ref().map(|path| Origin::Path {
+                path: path.clone(),
+                editable: false,
+            }))
+    } else if let Some(i) = &p.index {
+        pyreq::add_index(indexes, i);
+        Some(Origin::Registry {
+            url: Some(i.clone()),
+        })
+    } else {
+        artifacts
+            .iter()
+            .find_map(|a| a.path.clone())
+            .map(|path| Origin::Path {
+                path,
+                editable: false,
+            })
+    };
+    pkg
+}
+
+/// Line of each `[[packages]]` entry's `name`.
+fn name_lines(text: &str) -> Vec<u32> {
+    let lines = LineIndex::new(text);
+    let mut out = Vec::new();
+    let mut off = 0;
+    for l in text.split_inclusive('\n') {
+        if l.trim_end() == "[[packages]]" {
+            out.push(lines.line(off) + 1);
+        }
+        off += l.len();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"lock-version = "1.0"
+created-by = "uv"
+requires-python = ">=3.11"
+
+[[packages]]
+name = "soupsieve"
+version = "2.10"
+marker = "python_full_version < '3.11.5'"
+index = "https://pypi.invalid/simple"
+sdist = { url = "https://files.pypi.invalid/soupsieve-2.10.tar.gz", upload-time = 2026-09-24T02:36:35Z, size = 1, hashes = { sha256 = "AA" } }
+
+[[packages]]
+name = "soupsieve"
+version = "4.1.2"
+marker = "python_full_version >= '3.11.5'"
+index = "https://pypi.invalid/simple"
+wheels = [{ url = "https://files.pypi.invalid/soupsieve-4.1.2-py3-none-any.whl", upload-time = 2026-11-18T17:21:02Z, hashes = { sha256 = "bb" } }]
+
+[[packages]]
+name = "tool"
+vcs = { type = "git", url = "https://git.invalid/o/tool.git", commit-id = "abc" }
+"#;
+
+    #[test]
+    fn markers_select_the_fork() {
+        let mut ex = parse(LOCK, "pylock.toml");
+        assert!(ex.errors.is_empty(), "{:?}", ex.errors);
+        assert_eq!(ex.nodes[1].package.sources[0].line, Some(13));
+        assert_eq!(
+            ex.nodes[0].package.release_time.as_deref(),
+            Some("2026-09-24T02:36:35Z")
+        );
+        let target = super::super::markers::Target::new(super::super::markers::TargetEnv {
+            python: "3.11.7".into(),
+            platform: "linux".into(),
+            arch: "x86_64".into(),
+        })
+        .unwrap();
+        super::super::graph::resolve(&mut ex, Some(&target));
+        let ids: Vec<String> = ex.nodes.iter().map(|n| n.package.display_id()).collect();
+        assert_eq!(ids, vec!["soupsieve@4.1.2", "tool"]);
+        assert!(ex.nodes.iter().all(|n| n.package.direct == Some(true)));
+        assert_eq!(
+            ex.nodes[1].package.origin,
+            Some(Origin::Vcs {
+                url: "git+https://git.invalid/o/tool.git".into(),
+                rev: Some("abc".into())
+            })
+        );
+    }
+
+    #[test]
+    fn dependencies_make_a_graph() {
+        let text = "lock-version = \"1.0\"\n[[packages]]\nname = \"a\"\nversion = \"1\"\ndependencies = [{name = \"b\"}]\n\
+                    [[packages]]\nname = \"b\"\nversion = \"2\"\n";
+        let mut ex = parse(text, "pylock.toml");
+        super::super::graph::resolve(&mut ex, None);
+        assert_eq!(ex.nodes[0].package.direct, Some(true));
+        assert_eq!(ex.nodes[1].package.direct, Some(false));
+        assert_eq!(ex.nodes[1].package.introduced_by, vec!["pkg:pypi/a@1"]);
+    }
+
+    #[test]
+    fn missing_version_field_is_reported() {
+        let ex = parse("[[packages]]\nname = \"a\"\n", "pylock.toml");
+        assert!(ex.errors[0].message.contains("lock-version"));
+    }
+}
