@@ -132,14 +132,21 @@ fn package(
     sources: &BTreeMap<String, String>,
     direct: Option<&HashSet<String>>,
 ) -> Package {
-    let version = e
-        .version
+    // `==1.0` is a pin; pipenv writes `*` for a package whose markers do not
+    // hold where it locked (it resolves for the locking machine only).
+    let pinned = e.version.as_deref().and_then(|v| {
+        let v = v.trim();
+        v.strip_prefix("===")
+            .or_else(|| v.strip_prefix("=="))
+            .map(str::trim)
+    });
+    let from_file = e
+        .file
         .as_deref()
-        .map(|v| v.trim().trim_start_matches("==="));
-    let version = version.map(|v| v.trim_start_matches("==").trim());
-    let mut pkg = Package::new(Ecosystem::Pypi, name, version);
+        .and_then(|f| pyreq::archive_version(f, name));
+    let mut pkg = Package::new(Ecosystem::Pypi, name, pinned.or(from_file.as_deref()));
     if pkg.version.is_none() {
-        pkg.requirement = e.version.clone().filter(|v| v != "*");
+        pkg.requirement = e.version.clone().filter(|v| v.trim() != "*");
     }
     for h in &e.hashes {
         if let Some(h) = Hash::parse_prefixed(h) {

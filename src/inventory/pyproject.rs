@@ -442,7 +442,11 @@ pub fn poetry_pin(constraint: &str) -> Option<String> {
 
 fn poetry_declared(name: &str, t: &PoetryTable) -> Result<Declared, String> {
     let constraint = t.version.as_deref().unwrap_or("*").trim();
-    let version = poetry_pin(constraint);
+    let version = poetry_pin(constraint).or_else(|| {
+        t.url
+            .as_deref()
+            .and_then(|u| pyreq::archive_version(u, name))
+    });
     let mut package = Package::new(Ecosystem::Pypi, name, version.as_deref());
     if package.normalized_name.is_empty() {
         return Err(format!("invalid package name `{name}`"));
