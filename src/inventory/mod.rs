@@ -10,6 +10,7 @@ mod merge;
 pub mod text;
 
 pub mod cargo_lock;
+pub mod conda_meta;
 pub mod dist_info;
 pub mod package_lock;
 pub mod pdm_lock;
@@ -19,7 +20,9 @@ pub mod pylock;
 pub mod pyproject;
 pub mod pyreq;
 pub mod requirements;
+pub mod sdist;
 pub mod uv_lock;
+pub mod wheel;
 
 use crate::discover::{Discovered, Input};
 use crate::finding::InputError;
@@ -180,6 +183,7 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
             dist_info::extract_env(&input.path, &path)
         }
         InputKind::PackageLock => package_lock::extract(&input.path, &path),
+        InputKind::CondaEnv => conda_meta::extract(&input.path, &path),
         InputKind::Requirements => requirements::extract(&input.path, &path),
         InputKind::Pyproject => pyproject::extract(&input.path, &path),
         InputKind::UvLock => uv_lock::extract(&input.path, &path),
@@ -187,6 +191,8 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
         InputKind::PipfileLock => pipfile_lock::extract(&input.path, &path),
         InputKind::PdmLock => pdm_lock::extract(&input.path, &path),
         InputKind::Pylock => pylock::extract(&input.path, &path),
+        InputKind::Wheel => wheel::extract(&input.path, &path),
+        InputKind::Sdist => sdist::extract(&input.path, &path),
         InputKind::CargoLock => cargo_lock::extract(&input.path, &path),
         // Model files are read by the model analysis, not as packages.
         InputKind::ModelFile => Extract::new(input.kind, &path),
