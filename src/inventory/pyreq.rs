@@ -33,7 +33,14 @@ pub type Req = Requirement<RawUrl>;
 
 /// Parses one PEP 508 requirement string.
 pub fn parse_req(s: &str) -> Result<Req, String> {
-    Req::from_str(s.trim()).map_err(|e| {
+    let s = s.trim();
+    precheck_names(s)?;
+    // pep508_rs 0.9.2 panics (an `expect`) where its parser and its name type
+    // disagree; `precheck_names` rules out the known cases, and a panic from a
+    // case not yet known becomes an error instead of taking the scan down.
+    let parsed = std::panic::catch_unwind(|| Req::from_str(s))
+        .map_err(|_| "the requirement parser failed on this requirement".to_string())?;
+    parsed.map_err(|e| {
         // pep508 errors span several lines (with a caret); the first says it.
         let msg = e.to_string();
         msg.lines()
@@ -41,6 +48,34 @@ pub fn parse_req(s: &str) -> Result<Req, String> {
             .unwrap_or("invalid requirement")
             .to_string()
     })
+}
+
+/// Names and extras must end with a letter or digit (`name.` / `a[x-]` make
+/// pep508_rs 0.9.2 panic instead of returning an error; found by fuzzing).
+fn precheck_names(s: &str) -> Result<(), String> {
+    let ident_end = |t: &str| {
+        t.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(t.len())
+    };
+    let bad_end = |id: &str| id.ends_with(['-', '_', '.']);
+    let name = &s[..ident_end(s)];
+    if bad_end(name) {
+        return Err(format!(
+            "package name `{name}` must end with a letter or digit"
+        ));
+    }
+    let rest = s[name.len()..].trim_start();
+    if let Some(inner) = rest.strip_prefix('[') {
+        let inner = inner.split(']').next().unwrap_or(inner);
+        for piece in inner.split(',') {
+            let p = piece.trim_start();
+            let id = &p[..ident_end(p)];
+            if bad_end(id) {
+                return Err(format!("extra `{id}` must end with a letter or digit"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The exact version a specifier set pins (`==1.2.3` or `===1.2.3`), if any.
@@ -279,6 +314,11 @@ mod tests {
         assert_eq!(d.package.version.as_deref(), Some("1.2"));
         assert!(matches!(d.package.origin, Some(Origin::Url { .. })));
         assert!(parse_req("not a requirement!!").is_err());
+        // Found by fuzzing: these made pep508_rs panic.
+        assert!(parse_req("charset-normalizer.==1").is_err());
+        assert!(parse_req("a[x-] ; python_version > '3'").is_err());
+        assert!(parse_req("a[x, y_]").is_err());
+        assert!(parse_req("a[x,y]>=1").is_ok());
     }
 
     #[test]
