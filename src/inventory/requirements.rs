@@ -25,6 +25,7 @@ pub fn extract(path: &Path, display: &str) -> Extract {
         Err(e) => return Extract::failed(InputKind::Requirements, display, None, e),
     };
     let mut r = Reader::new(display, true);
+    r.direct = direct_for(display);
     let start = canonical(path);
     r.stack.push(start.clone());
     r.visited.insert(start);
@@ -35,6 +36,7 @@ pub fn extract(path: &Path, display: &str) -> Extract {
 /// Parses requirements text without following includes (for tests and fuzzing).
 pub fn parse(text: &str, display: &str) -> Extract {
     let mut r = Reader::new(display, false);
+    r.direct = direct_for(display);
     r.file(text, None, display, false);
     r.finish()
 }
@@ -60,6 +62,8 @@ struct Reader {
     stack: Vec<PathBuf>,
     visited: HashSet<PathBuf>,
     constraints: Vec<Constraint>,
+    /// What the file's packages are: direct, or unknown for a constraints file.
+    direct: Option<bool>,
 }
 
 /// The parts of one logical line.
@@ -80,6 +84,7 @@ impl Reader {
             stack: Vec::new(),
             visited: HashSet::new(),
             constraints: Vec::new(),
+            direct: Some(true),
         }
     }
 
@@ -298,7 +303,7 @@ impl Reader {
         }
         let mut package = declared.package;
         package.sources.push(source);
-        package.direct = Some(true);
+        package.direct = self.direct;
         for h in hashes {
             package.add_hash(h.clone());
         }
@@ -408,6 +413,19 @@ impl Reader {
         }
         self.ex
     }
+}
+
+/// A constraints file read on its own (`constraints.txt`, given to pip with
+/// `-c` on the command line) lists pins, not the project's dependencies: its
+/// packages are kept with directness unknown, so merging folds a project's
+/// unpinned requirement into the pinned version.
+fn direct_for(display: &str) -> Option<bool> {
+    let file = display
+        .rsplit('/')
+        .next()
+        .unwrap_or(display)
+        .to_ascii_lowercase();
+    (!file.contains("constraint")).then_some(true)
 }
 
 fn set_version(p: &mut Package, v: &str) {
@@ -749,6 +767,18 @@ mod tests {
         assert_eq!(
             flask.requirement.as_deref(),
             Some("constraint: flask==3.0.0")
+        );
+    }
+
+    #[test]
+    fn a_constraints_file_on_its_own_is_not_direct() {
+        let ex = parse("flask==3.0.0\n", "constraints.txt");
+        assert_eq!(ex.nodes[0].package.direct, None);
+        assert_eq!(
+            parse("flask\n", "dev-requirements.txt").nodes[0]
+                .package
+                .direct,
+            Some(true)
         );
     }
 
