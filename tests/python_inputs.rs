@@ -103,6 +103,22 @@ fn lockfiles_with_a_graph_give_direct_and_introduced_by() {
 }
 
 #[test]
+fn a_lock_without_its_pyproject_takes_the_top_of_the_graph() {
+    // No manifest beside it: direct = what nothing else in the lock requires. idna, which the
+    // project pins but requests also requires, then reads as transitive (the lock alone
+    // cannot tell); with the pyproject.toml it is direct (test above).
+    let dir = tempfile::tempdir().unwrap();
+    for (sub, file) in [("poetry", "poetry.lock"), ("pdm", "pdm.lock")] {
+        std::fs::copy(fixture(&format!("python/{sub}/{file}")), dir.path().join(file)).unwrap();
+        let v = inventory(&dir.path().join(file), true);
+        assert_eq!(ids(&v), FIXTURE_SET, "{file}");
+        for (name, direct) in [("requests", true), ("six", true), ("iniconfig", true), ("urllib3", false), ("idna", false)] {
+            assert_eq!(pkg(&v, name)["direct"], direct, "{file} {name}");
+        }
+    }
+}
+
+#[test]
 fn lockfiles_without_a_graph() {
     // pylock.toml (uv export) and requirements.txt: everything listed is direct.
     for rel in ["pylock/pylock.toml", "requirements/requirements.txt"] {

@@ -372,6 +372,46 @@ source = { path = "vendor/unused-1.0.tar.gz" }
     }
 
     #[test]
+    fn workspace_members_are_the_root() {
+        let text = r#"version = 1
+[manifest]
+members = ["app", "lib"]
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "." }
+dependencies = [{ name = "lib" }]
+
+[[package]]
+name = "lib"
+version = "0.2.0"
+source = { editable = "packages/lib" }
+dependencies = [{ name = "six" }]
+
+[[package]]
+name = "vendored"
+version = "1.0"
+source = { editable = "vendor/vendored" }
+
+[[package]]
+name = "six"
+version = "1.17.0"
+source = { registry = "https://pypi.invalid/simple" }
+"#;
+        let mut ex = parse(text, "uv.lock");
+        let names: Vec<&str> = ex.nodes.iter().map(|n| n.package.name.as_str()).collect();
+        // Members are the root; an editable path dependency that is no member is a package.
+        assert_eq!(names, vec!["vendored", "six"]);
+        super::super::graph::resolve(&mut ex, None);
+        assert_eq!(ex.nodes[1].package.direct, Some(true));
+        assert_eq!(
+            ex.nodes[0].package.origin,
+            Some(Origin::Path { path: "vendor/vendored".into(), editable: true })
+        );
+    }
+
+    #[test]
     fn malformed() {
         let ex = parse(
             "version = 1\n[[package]]\nname = \"a\"\nversion = 1.0.0\n",
