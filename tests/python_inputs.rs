@@ -109,10 +109,20 @@ fn a_lock_without_its_pyproject_takes_the_top_of_the_graph() {
     // cannot tell); with the pyproject.toml it is direct (test above).
     let dir = tempfile::tempdir().unwrap();
     for (sub, file) in [("poetry", "poetry.lock"), ("pdm", "pdm.lock")] {
-        std::fs::copy(fixture(&format!("python/{sub}/{file}")), dir.path().join(file)).unwrap();
+        std::fs::copy(
+            fixture(&format!("python/{sub}/{file}")),
+            dir.path().join(file),
+        )
+        .unwrap();
         let v = inventory(&dir.path().join(file), true);
         assert_eq!(ids(&v), FIXTURE_SET, "{file}");
-        for (name, direct) in [("requests", true), ("six", true), ("iniconfig", true), ("urllib3", false), ("idna", false)] {
+        for (name, direct) in [
+            ("requests", true),
+            ("six", true),
+            ("iniconfig", true),
+            ("urllib3", false),
+            ("idna", false),
+        ] {
             assert_eq!(pkg(&v, name)["direct"], direct, "{file} {name}");
         }
     }

@@ -4,7 +4,8 @@
 //! for forked packages, `version`) are edges; `optional-dependencies` are the
 //! edges of each extra. The workspace's own packages (`source = { virtual
 //! = … }`, or editable members) are the root, not packages: their
-//! dependencies and dependency groups are the direct dependencies.
+//! dependencies and the dependency groups uv installs by default (`dev`, or
+//! `[tool.uv] default-groups`) are the direct dependencies.
 
 use super::markers::Marker;
 use super::pyreq;
@@ -76,11 +77,63 @@ struct Artifact {
     upload_time: Option<String>,
 }
 
-/// Reads a uv.lock; roots come from the lock itself.
+/// Reads a uv.lock; roots come from the lock itself, the default groups
+/// from the sibling pyproject.toml's `[tool.uv] default-groups`.
 pub fn extract(path: &Path, display: &str) -> Extract {
     match read_text(path) {
-        Ok(t) => parse(&t, display),
+        Ok(t) => parse_with(&t, display, &default_groups(path)),
         Err(e) => Extract::failed(InputKind::UvLock, display, None, e),
+    }
+}
+
+/// The dependency groups `uv sync` installs without `--group` flags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Groups {
+    All,
+    Named(Vec<String>),
+}
+
+impl Default for Groups {
+    /// uv's default: the `dev` group.
+    fn default() -> Self {
+        Groups::Named(vec!["dev".to_string()])
+    }
+}
+
+impl Groups {
+    fn includes(&self, group: &str) -> bool {
+        match self {
+            Groups::All => true,
+            Groups::Named(v) => v.iter().any(|g| {
+                crate::model::pep503_normalize(g) == crate::model::pep503_normalize(group)
+            }),
+        }
+    }
+}
+
+/// `[tool.uv] default-groups` of the pyproject.toml beside the lock.
+fn default_groups(lock: &Path) -> Groups {
+    let Some(text) = lock
+        .parent()
+        .and_then(|d| std::fs::read_to_string(d.join("pyproject.toml")).ok())
+    else {
+        return Groups::default();
+    };
+    let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
+        return Groups::default();
+    };
+    let value = doc
+        .get("tool")
+        .and_then(|t| t.get("uv"))
+        .and_then(|u| u.get("default-groups"));
+    match value {
+        Some(toml::Value::String(s)) if s == "all" => Groups::All,
+        Some(toml::Value::Array(a)) => Groups::Named(
+            a.iter()
+                .filter_map(|g| g.as_str().map(str::to_string))
+                .collect(),
+        ),
+        _ => Groups::default(),
     }
 }
 
@@ -91,8 +144,13 @@ pub fn fuzz(data: &[u8]) {
     super::graph::resolve(&mut ex, None);
 }
 
-/// Parses uv.lock text.
+/// Parses uv.lock text (default groups: `dev`).
 pub fn parse(text: &str, display: &str) -> Extract {
+    parse_with(text, display, &Groups::default())
+}
+
+/// Parses uv.lock text; `groups` are the dependency groups installed by default.
+pub fn parse_with(text: &str, display: &str, groups: &Groups) -> Extract {
     let mut ex = Extract::new(InputKind::UvLock, display);
     let lock: Lock = match toml::from_str(text) {
         Ok(l) => l,
@@ -126,7 +184,12 @@ pub fn parse(text: &str, display: &str) -> Extract {
         if is_workspace_root(&p, &members) {
             has_root = true;
             roots.extend(p.dependencies.iter().map(dep));
-            roots.extend(p.dev.values().flatten().map(dep));
+            roots.extend(
+                p.dev
+                    .iter()
+                    .filter(|(g, _)| groups.includes(g))
+                    .flat_map(|(_, deps)| deps.iter().map(dep)),
+            );
             continue;
         }
         let line = starts.get(i).copied();
@@ -259,6 +322,7 @@ dependencies = [
 
 [package.dev-dependencies]
 dev = [{ name = "pytest" }]
+docs = [{ name = "sphinx" }]
 
 [[package]]
 name = "bs4"
@@ -301,6 +365,11 @@ version = "8.0"
 source = { registry = "https://pypi.invalid/simple" }
 
 [[package]]
+name = "sphinx"
+version = "7.0"
+source = { registry = "https://pypi.invalid/simple" }
+
+[[package]]
 name = "unused"
 version = "1.0"
 source = { path = "vendor/unused-1.0.tar.gz" }
@@ -319,8 +388,8 @@ source = { path = "vendor/unused-1.0.tar.gz" }
     fn graph_roots_forks_and_metadata() {
         let mut ex = parse(LOCK, "uv.lock");
         assert!(ex.errors.is_empty(), "{:?}", ex.errors);
-        assert_eq!(ex.nodes.len(), 7);
-        assert_eq!(ex.nodes[0].package.sources[0].line, Some(18));
+        assert_eq!(ex.nodes.len(), 8);
+        assert_eq!(ex.nodes[0].package.sources[0].line, Some(19));
         super::super::graph::resolve(&mut ex, Some(&target()));
         let ids: Vec<String> = ex.nodes.iter().map(|n| n.package.display_id()).collect();
         assert_eq!(
@@ -355,6 +424,23 @@ source = { path = "vendor/unused-1.0.tar.gz" }
             })
         );
         assert_eq!(ex.indexes, vec!["https://pypi.invalid/simple"]);
+    }
+
+    #[test]
+    fn default_groups() {
+        let mut ex = parse_with(LOCK, "uv.lock", &Groups::All);
+        super::super::graph::resolve(&mut ex, Some(&target()));
+        assert!(ex.nodes.iter().any(|n| n.package.name == "sphinx"));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[tool.uv]\ndefault-groups = [\"docs\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            super::default_groups(&dir.path().join("uv.lock")),
+            Groups::Named(vec!["docs".into()])
+        );
     }
 
     #[test]
@@ -407,7 +493,10 @@ source = { registry = "https://pypi.invalid/simple" }
         assert_eq!(ex.nodes[1].package.direct, Some(true));
         assert_eq!(
             ex.nodes[0].package.origin,
-            Some(Origin::Path { path: "vendor/vendored".into(), editable: true })
+            Some(Origin::Path {
+                path: "vendor/vendored".into(),
+                editable: true
+            })
         );
     }
 
