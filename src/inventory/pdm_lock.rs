@@ -9,7 +9,7 @@
 
 use super::markers::Marker;
 use super::pyreq;
-use super::text::{LineIndex, read_text, toml_error};
+use super::text::{read_text, toml_error};
 use super::{Dep, Extract};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
 use serde::Deserialize;
@@ -78,7 +78,7 @@ pub fn parse(text: &str, display: &str) -> Extract {
             return ex;
         }
     };
-    let lines = name_lines(text);
+    let lines = super::text::table_array_lines(text, "[[package]]");
     // Base entries first, so extras entries can attach to them.
     let mut base: HashMap<(String, Option<String>), usize> = HashMap::new();
     for (i, p) in lock
@@ -177,20 +177,6 @@ fn package(p: &LockPackage) -> Package {
         Origin::Registry { url: None }
     });
     pkg
-}
-
-/// Line of each `[[package]]` entry's `name`.
-fn name_lines(text: &str) -> Vec<u32> {
-    let lines = LineIndex::new(text);
-    let mut out = Vec::new();
-    let mut off = 0;
-    for l in text.split_inclusive('\n') {
-        if l.trim_end() == "[[package]]" {
-            out.push(lines.line(off) + 1);
-        }
-        off += l.len();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 
 use super::markers::Marker;
 use super::pyreq;
-use super::text::{LineIndex, read_text, toml_error};
+use super::text::{read_text, toml_error};
 use super::{Dep, Extract};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
 use serde::Deserialize;
@@ -109,7 +109,7 @@ pub fn parse(text: &str, display: &str) -> Extract {
             return ex;
         }
     };
-    let lines = header_lines(text, &LineIndex::new(text));
+    let lines = super::text::table_array_lines(text, "[[package]]");
     for (i, p) in lock.package.iter().enumerate() {
         let pkg = package(p, &mut ex.indexes);
         let idx = ex.push(pkg, lines.get(i).copied());
@@ -226,19 +226,6 @@ fn extra_names(req: &str, norm: &str) -> bool {
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
         .unwrap_or(req.len());
     crate::model::pep503_normalize(&req[..end]) == norm
-}
-
-/// Line of each `[[package]]` entry's `name`.
-fn header_lines(text: &str, lines: &LineIndex) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut off = 0;
-    for l in text.split_inclusive('\n') {
-        if l.trim_end() == "[[package]]" {
-            out.push(lines.line(off) + 1);
-        }
-        off += l.len();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 use super::markers::Marker;
 use super::pyreq;
-use super::text::{LineIndex, read_text, toml_error};
+use super::text::{read_text, toml_error};
 use super::{Dep, Extract};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
 use serde::Deserialize;
@@ -106,7 +106,7 @@ pub fn parse(text: &str, display: &str) -> Extract {
         Some(v) => ex.error(None, format!("lock-version {v} is not known; read as 1.0")),
         None => ex.error(None, "no `lock-version` (required by PEP 751)"),
     }
-    let lines = name_lines(text);
+    let lines = super::text::table_array_lines(text, "[[packages]]");
     let graph = lock.packages.iter().any(|p| p.dependencies.is_some());
     for (i, p) in lock.packages.iter().enumerate() {
         let line = lines.get(i).copied();
@@ -191,20 +191,6 @@ fn package(p: &LockPackage, indexes: &mut Vec<String>, graph: bool) -> Package {
             })
     };
     pkg
-}
-
-/// Line of each `[[packages]]` entry's `name`.
-fn name_lines(text: &str) -> Vec<u32> {
-    let lines = LineIndex::new(text);
-    let mut out = Vec::new();
-    let mut off = 0;
-    for l in text.split_inclusive('\n') {
-        if l.trim_end() == "[[packages]]" {
-            out.push(lines.line(off) + 1);
-        }
-        off += l.len();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 use super::markers::Marker;
 use super::pyreq;
-use super::text::{LineIndex, read_text, toml_error};
+use super::text::{read_text, table_array_lines, toml_error};
 use super::{Dep, Extract, Node};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
 use serde::Deserialize;
@@ -169,8 +169,7 @@ pub fn parse_with(text: &str, display: &str, groups: &Groups) -> Extract {
             ),
         );
     }
-    let lines = LineIndex::new(text);
-    let starts: Vec<u32> = package_lines(text, &lines);
+    let starts: Vec<u32> = table_array_lines(text, "[[package]]");
     let members: Vec<String> = lock
         .manifest
         .members
@@ -288,19 +287,6 @@ fn git_origin(g: &str) -> Origin {
         url: format!("git+{url}"),
         rev: commit.or(requested),
     }
-}
-
-/// Line of each `[[package]]` entry's `name`, in order (the line after the header).
-fn package_lines(text: &str, lines: &LineIndex) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut off = 0;
-    for l in text.split_inclusive('\n') {
-        if l.trim_end() == "[[package]]" {
-            out.push(lines.line(off) + 1);
-        }
-        off += l.len();
-    }
-    out
 }
 
 #[cfg(test)]
