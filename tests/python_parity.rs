@@ -96,6 +96,22 @@ fn pipfile_lock_matches_pipenv() {
 }
 
 #[test]
+fn fixture_lockfiles_match_their_tools() {
+    // The small real-tool fixtures: the same five oracles (tests/fixtures/parity/fixture-*.txt).
+    for (tool, rel) in [
+        ("uv", "uv/uv.lock"),
+        ("pylock", "pylock/pylock.toml"),
+        ("poetry", "poetry/poetry.lock"),
+        ("pdm", "pdm/pdm.lock"),
+        ("pipenv", "pipenv/Pipfile.lock"),
+    ] {
+        let ours = tollgate_set(&fixture(&format!("python/{rel}")), true);
+        let theirs = oracle(&format!("fixture-{tool}"));
+        assert_eq!(ours, theirs, "{rel} against {tool}");
+    }
+}
+
+#[test]
 fn the_fork_and_windows_markers_resolve_like_the_tools() {
     // The README's differences, stated: at 3.11.7 uv/pylock/pipenv take soupsieve 4.1.2,
     // poetry and pdm locked 2.10 only; nobody installs pywin32, tzdata or async-timeout.
