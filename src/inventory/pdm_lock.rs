@@ -54,7 +54,7 @@ pub fn extract(path: &Path, display: &str) -> Extract {
         Ok(t) => parse(&t, display),
         Err(e) => return Extract::failed(InputKind::PdmLock, display, None, e),
     };
-    if ex.errors.is_empty() {
+    if !ex.nodes.is_empty() {
         ex.roots = super::pyproject::roots(path);
     }
     ex

@@ -157,7 +157,7 @@ pub fn fuzz(data: &[u8]) {
 /// The direct dependencies a tool installs by default from the
 /// pyproject.toml beside a lockfile: main dependencies and non-optional
 /// groups (extras the project requests of itself are expanded). `None` when
-/// there is no readable pyproject.toml there.
+/// there is no readable pyproject.toml there, or it declares no dependency.
 pub fn roots(lockfile: &Path) -> Option<Vec<Dep>> {
     let path = lockfile.parent()?.join("pyproject.toml");
     let text = std::fs::read_to_string(path).ok()?;
@@ -183,7 +183,9 @@ pub fn roots(lockfile: &Path) -> Option<Vec<Dep>> {
             out.push(dep.clone());
         }
     }
-    Some(out)
+    // A pyproject.toml that declares nothing (only tool settings) says
+    // nothing about the lock: let the graph decide.
+    (!out.is_empty()).then_some(out)
 }
 
 /// Parses the declarations of a pyproject.toml.
