@@ -21,6 +21,8 @@ use toml::value::Datetime;
 struct Lock {
     #[serde(rename = "lock-version")]
     lock_version: Option<String>,
+    #[serde(rename = "default-groups", default)]
+    default_groups: Vec<String>,
     #[serde(default)]
     packages: Vec<LockPackage>,
 }
@@ -113,7 +115,7 @@ pub fn parse(text: &str, display: &str) -> Extract {
         let pkg = package(p, &mut ex.indexes, graph);
         let idx = ex.push(pkg, line);
         if let Some(m) = &p.marker {
-            match Marker::parse(m) {
+            match Marker::parse(&pep751_marker(m, &lock.default_groups)) {
                 Ok(mk) => ex.nodes[idx].marker = Some(mk),
                 Err(e) => ex.error(line, format!("{}: invalid marker: {e}", p.name)),
             }
@@ -193,6 +195,56 @@ fn package(p: &LockPackage, indexes: &mut Vec<String>, graph: bool) -> Package {
     pkg
 }
 
+/// PEP 751 adds `'name' in extras` and `'name' in dependency_groups` to the
+/// marker language, which PEP 508 parsers do not know. For a default install
+/// no extra is requested and the lock's `default-groups` are: each such test
+/// becomes a constant (written as a PEP 508 comparison that always holds, or
+/// never does) before parsing.
+fn pep751_marker(marker: &str, default_groups: &[String]) -> String {
+    const TRUE: &str = "python_full_version >= '0'";
+    const FALSE: &str = "python_full_version < '0'";
+    let mut out = String::with_capacity(marker.len());
+    let mut rest = marker;
+    while let Some(q) = rest.find(['\'', '"']) {
+        let quote = rest.as_bytes()[q] as char;
+        let Some(close) = rest[q + 1..].find(quote).map(|c| q + 1 + c) else {
+            break;
+        };
+        let name = &rest[q + 1..close];
+        let after = rest[close + 1..].trim_start();
+        let (negated, after_in) = if let Some(a) = after.strip_prefix("not in") {
+            (true, a)
+        } else if let Some(a) = after.strip_prefix("in") {
+            (false, a)
+        } else {
+            out.push_str(&rest[..=close]);
+            rest = &rest[close + 1..];
+            continue;
+        };
+        let after_in = after_in.trim_start();
+        let (holds, tail) = if let Some(t) = after_in.strip_prefix("dependency_groups") {
+            let norm = crate::model::pep503_normalize(name);
+            (
+                default_groups
+                    .iter()
+                    .any(|g| crate::model::pep503_normalize(g) == norm),
+                t,
+            )
+        } else if let Some(t) = after_in.strip_prefix("extras") {
+            (false, t)
+        } else {
+            out.push_str(&rest[..=close]);
+            rest = &rest[close + 1..];
+            continue;
+        };
+        out.push_str(&rest[..q]);
+        out.push_str(if holds != negated { TRUE } else { FALSE });
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +309,39 @@ vcs = { type = "git", url = "https://git.invalid/o/tool.git", commit-id = "abc" 
         assert_eq!(ex.nodes[0].package.direct, Some(true));
         assert_eq!(ex.nodes[1].package.direct, Some(false));
         assert_eq!(ex.nodes[1].package.introduced_by, vec!["pkg:pypi/a@1"]);
+    }
+
+    #[test]
+    fn pep751_group_and_extra_markers() {
+        let groups = vec!["dev".to_string()];
+        let m = pep751_marker(
+            "'dev' in dependency_groups and sys_platform == 'linux'",
+            &groups,
+        );
+        assert_eq!(m, "python_full_version >= '0' and sys_platform == 'linux'");
+        let m = pep751_marker(
+            "\"docs\" in dependency_groups or 'x' not in extras",
+            &groups,
+        );
+        assert_eq!(m, "python_full_version < '0' or python_full_version >= '0'");
+        assert_eq!(
+            pep751_marker("python_version < '3.12'", &groups),
+            "python_version < '3.12'"
+        );
+        let text = "lock-version = \"1.0\"\ndefault-groups = [\"dev\"]\n\
+                    [[packages]]\nname = \"pytest\"\nversion = \"8\"\nmarker = \"'dev' in dependency_groups\"\n\
+                    [[packages]]\nname = \"sphinx\"\nversion = \"7\"\nmarker = \"'docs' in dependency_groups\"\n";
+        let mut ex = parse(text, "pylock.toml");
+        assert!(ex.errors.is_empty(), "{:?}", ex.errors);
+        let target = super::super::markers::Target::new(super::super::markers::TargetEnv {
+            python: "3.11.7".into(),
+            platform: "linux".into(),
+            arch: "x86_64".into(),
+        })
+        .unwrap();
+        super::super::graph::resolve(&mut ex, Some(&target));
+        let names: Vec<&str> = ex.nodes.iter().map(|n| n.package.name.as_str()).collect();
+        assert_eq!(names, vec!["pytest"]);
     }
 
     #[test]
