@@ -198,6 +198,8 @@ fn regressions() {
         ("pdm.lock", inv::pdm_lock::fuzz, b"[[package]]\nname=\"a\"\nextras=[\"x\"]\ndependencies=[\"a[x]\"]"),
         ("pylock", inv::pylock::fuzz, b"lock-version=\"1.0\"\n[[packages]]\nname=\"a\"\ndependencies=[{}]"),
         ("conda", inv::conda_meta::fuzz, b"# update specs: [,,'::',\"\"]"),
+        ("pylock", inv::pylock::fuzz, b"lock-version=\"1.0\"\n[[packages]]\nname=\"a\"\nmarker=\"'x' in\""),
+        ("pylock", inv::pylock::fuzz, b"lock-version=\"1.0\"\n[[packages]]\nname=\"a\"\nmarker=\"'\\u00e9' not in extras and '\""),
     ];
     for (name, target, data) in cases {
         eprintln!("{name}: {:?}", String::from_utf8_lossy(data));
