@@ -271,12 +271,23 @@ fn introduced_by(
         }
     }
     let mut mark = vec![usize::MAX; n];
+    // Plain states (no extra) are the bulk, and npm has only those: a
+    // per-direct stamp per node; states with an extra go in a small set.
+    let mut seen_plain = vec![usize::MAX; n];
+    let mut seen_extra: std::collections::HashSet<State> = Default::default();
     for d in (0..n).filter(|&i| direct[i] && keep[i]) {
-        let mut visited: std::collections::HashSet<State> = Default::default();
+        seen_extra.clear();
         let mut stack = std::mem::take(&mut starts[d]);
         while let Some(st) = stack.pop() {
             let i = st.0;
-            if !keep[i] || !visited.insert(st.clone()) {
+            if !keep[i] {
+                continue;
+            }
+            let first_visit = match &st.1 {
+                None => std::mem::replace(&mut seen_plain[i], d) != d,
+                Some(_) => seen_extra.insert(st.clone()),
+            };
+            if !first_visit {
                 continue;
             }
             if i != d && !direct[i] && mark[i] != d {
