@@ -51,7 +51,10 @@ pub trait Analysis: Sync {
 
 /// Every analysis this build has, in report order.
 pub fn all() -> Vec<Box<dyn Analysis>> {
-    vec![Box::new(models::Models), Box::new(hygiene::Hygiene::default())]
+    vec![
+        Box::new(models::Models),
+        Box::new(hygiene::Hygiene::default()),
+    ]
 }
 
 /// Every rule of every analysis, sorted by ID.

@@ -11,8 +11,19 @@ mod merge;
 pub mod text;
 
 pub mod cargo_lock;
+pub mod conda_meta;
 pub mod dist_info;
 pub mod package_lock;
+pub mod pdm_lock;
+pub mod pipfile_lock;
+pub mod poetry_lock;
+pub mod pylock;
+pub mod pyproject;
+pub mod pyreq;
+pub mod requirements;
+pub mod sdist;
+pub mod uv_lock;
+pub mod wheel;
 
 pub mod bun_lock;
 pub mod node_modules;
@@ -191,6 +202,16 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
             dist_info::extract_env(&input.path, &path)
         }
         InputKind::PackageLock => package_lock::extract(&input.path, &path),
+        InputKind::CondaEnv => conda_meta::extract(&input.path, &path),
+        InputKind::Requirements => requirements::extract(&input.path, &path),
+        InputKind::Pyproject => pyproject::extract(&input.path, &path),
+        InputKind::UvLock => uv_lock::extract(&input.path, &path),
+        InputKind::PoetryLock => poetry_lock::extract(&input.path, &path),
+        InputKind::PipfileLock => pipfile_lock::extract(&input.path, &path),
+        InputKind::PdmLock => pdm_lock::extract(&input.path, &path),
+        InputKind::Pylock => pylock::extract(&input.path, &path),
+        InputKind::Wheel => wheel::extract(&input.path, &path),
+        InputKind::Sdist => sdist::extract(&input.path, &path),
         InputKind::CargoLock => cargo_lock::extract(&input.path, &path),
         InputKind::YarnLock => yarn_lock::extract(&input.path, &path),
         InputKind::PackageJson => package_json::extract(&input.path, &path),

@@ -99,7 +99,7 @@ fn requirement(p: &Package) -> Option<(String, String)> {
                 Some(_) => None,
             }
         }
-        Ecosystem::Cargo => None,
+        Ecosystem::Cargo | Ecosystem::Conda => None,
     }
 }
 
