@@ -13,5 +13,6 @@ pub mod finding;
 pub mod home;
 pub mod inventory;
 pub mod model;
+pub mod osv;
 pub mod policy;
 pub mod report;

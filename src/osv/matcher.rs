@@ -1,0 +1,311 @@
+//! Is `name@version` affected? The OSV schema's evaluation algorithm
+//! (`IsVulnerable` in <https://ossf.github.io/osv-schema/#evaluation>),
+//! then advisories that name each other (ids and aliases) merged into one
+//! [`Match`] so one problem is reported once.
+
+use super::db::{AdvisoryRef, Database, Entry, RangeRef};
+use super::format::FormatError;
+use super::record::{Eco, EventKind, normalize_name};
+use super::severity::{self, Score};
+use super::version::{Key, Order, same_version};
+use crate::finding::Severity;
+use serde::Serialize;
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
+
+/// The version being matched, parsed once per order it is compared in.
+pub struct Query<'a> {
+    pub eco: Eco,
+    pub version: &'a str,
+    pep440: OnceCell<Key>,
+    semver: OnceCell<Key>,
+}
+
+impl<'a> Query<'a> {
+    pub fn new(eco: Eco, version: &'a str) -> Self {
+        Query {
+            eco,
+            version,
+            pep440: OnceCell::new(),
+            semver: OnceCell::new(),
+        }
+    }
+
+    pub fn key(&self, order: Order) -> &Key {
+        let cell = match order {
+            Order::Pep440 => &self.pep440,
+            Order::Semver => &self.semver,
+        };
+        cell.get_or_init(|| Key::parse(order, self.version))
+    }
+}
+
+/// `IncludedInRanges` for one range: limits first, then the events sorted
+/// by version (a stable sort, so equal versions keep the record's order)
+/// replayed as a timeline.
+pub fn range_affects(range: &RangeRef, q: &Query) -> bool {
+    let order = Order::of(q.eco, range.kind);
+    let v = q.key(order);
+    let mut limited = false;
+    let mut below_a_limit = false;
+    let mut events: Vec<(EventKind, Key)> = Vec::with_capacity(range.events.len());
+    for (kind, version) in &range.events {
+        if *kind == EventKind::Limit {
+            limited = true;
+            // `*` in a limit means infinity.
+            below_a_limit |= version.contains('*') || *v < Key::parse(order, version);
+        } else {
+            events.push((*kind, Key::parse(order, version)));
+        }
+    }
+    if limited && !below_a_limit {
+        return false;
+    }
+    events.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut affected = false;
+    for (kind, bound) in &events {
+        match kind {
+            EventKind::Introduced if v >= bound => affected = true,
+            EventKind::Fixed if v >= bound => affected = false,
+            EventKind::LastAffected if v > bound => affected = false,
+            _ => {}
+        }
+    }
+    affected
+}
+
+/// `IncludedInVersions || IncludedInRanges` for one `affected[]` entry.
+pub fn entry_affects(entry: &Entry, q: &Query) -> bool {
+    let order = Order::ecosystem(q.eco);
+    entry
+        .versions
+        .iter()
+        .any(|listed| same_version(order, q.version, q.key(order), listed))
+        || entry.ranges.iter().any(|r| range_affects(r, q))
+}
+
+/// How a match's severity was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeveritySource {
+    /// A malicious-package record: always critical.
+    Malicious,
+    /// The highest CVSS base score of the records.
+    Cvss,
+    /// `database_specific.severity` (GHSA's label).
+    Database,
+    /// Nothing to go on: medium.
+    Default,
+}
+
+/// One problem affecting the package: advisories that alias each other, merged.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Match {
+    /// The preferred id (MAL, then GHSA, then PYSEC, then others).
+    pub id: String,
+    /// Every other id and alias of the merged records, sorted.
+    pub aliases: Vec<String>,
+    pub summary: String,
+    pub severity: Severity,
+    /// The CVSS base score behind `severity`, when one was computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
+    pub severity_source: SeveritySource,
+    pub malicious: bool,
+    /// Every `fixed` version the records give for this package, in version order.
+    pub fixed: Vec<String>,
+    /// The smallest fixed version above the queried one.
+    pub fix: Option<String>,
+    /// `last_affected` bounds, when the records have no fix.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub last_affected: Vec<String>,
+    /// The database records merged into this match.
+    pub records: Vec<String>,
+    /// The newest `modified` of the merged records.
+    pub modified: String,
+}
+
+/// Every problem affecting `name@version` in `eco`, worst first.
+pub fn find(db: &Database, eco: Eco, name: &str, version: &str) -> Result<Vec<Match>, FormatError> {
+    let entries = db.entries(eco, &normalize_name(eco, name))?;
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::new(eco, version);
+    // Advisory → its entries for this package, and whether any affects us.
+    let mut by_advisory: BTreeMap<u32, (bool, Vec<&Entry>)> = BTreeMap::new();
+    for e in &entries {
+        let slot = by_advisory.entry(e.advisory).or_default();
+        slot.0 |= entry_affects(e, &q);
+        slot.1.push(e);
+    }
+    let mut hits: Vec<(AdvisoryRef, Vec<&Entry>)> = Vec::new();
+    for (idx, (affected, es)) in by_advisory {
+        if affected {
+            hits.push((db.advisory(idx)?, es));
+        }
+    }
+    let mut matches: Vec<Match> = groups(&hits)
+        .into_iter()
+        .filter_map(|g| {
+            merge(
+                &g.iter().filter_map(|&i| hits.get(i)).collect::<Vec<_>>(),
+                &q,
+            )
+        })
+        .collect();
+    matches.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    Ok(matches)
+}
+
+/// Union-find over ids and aliases: indexes of `hits` that name each other.
+fn groups(hits: &[(AdvisoryRef, Vec<&Entry>)]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..hits.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, (a, _)) in hits.iter().enumerate() {
+        for name in std::iter::once(a.id).chain(a.aliases.iter().copied()) {
+            match owner.get(name) {
+                Some(&j) => {
+                    let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[ri.max(rj)] = ri.min(rj);
+                }
+                None => {
+                    owner.insert(name, i);
+                }
+            }
+        }
+    }
+    let mut out: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..hits.len() {
+        out.entry(root(&mut parent, i)).or_default().push(i);
+    }
+    out.into_values().collect()
+}
+
+fn id_rank(id: &str) -> u8 {
+    ["MAL-", "GHSA-", "PYSEC-", "RUSTSEC-"]
+        .iter()
+        .position(|p| id.starts_with(p))
+        .map_or(if id.starts_with("CVE-") { 5 } else { 4 }, |p| p as u8)
+}
+
+/// One record's own severity: entry-level vectors override the record's.
+fn record_severity(a: &AdvisoryRef, entries: &[&Entry]) -> (Option<Score>, Option<Severity>) {
+    let entry_scores: Vec<_> = entries
+        .iter()
+        .flat_map(|e| e.severity.iter().copied())
+        .collect();
+    let scores = if entry_scores.is_empty() {
+        a.severity.clone()
+    } else {
+        entry_scores
+    };
+    let score = severity::best_score(scores);
+    let label = a.db_severity.and_then(severity::from_label);
+    (score, label)
+}
+
+fn merge(group: &[&(AdvisoryRef, Vec<&Entry>)], q: &Query) -> Option<Match> {
+    let mut records: Vec<&AdvisoryRef> = group.iter().map(|(a, _)| a).collect();
+    records.sort_by_key(|a| (id_rank(a.id), a.id));
+    let primary = *records.first()?;
+    let mut aliases: Vec<String> = records
+        .iter()
+        .flat_map(|a| std::iter::once(a.id).chain(a.aliases.iter().copied()))
+        .filter(|n| *n != primary.id)
+        .map(str::to_string)
+        .collect();
+    aliases.sort_by_key(|a| (id_rank(a), a.clone()));
+    aliases.dedup();
+    let malicious = records.iter().any(|a| a.malicious);
+    let mut best: Option<Score> = None;
+    let mut label: Option<Severity> = None;
+    for (a, entries) in group {
+        let (s, l) = record_severity(a, entries);
+        if let Some(s) = s
+            && best.as_ref().is_none_or(|b| s.value > b.value)
+        {
+            best = Some(s);
+        }
+        label = label.max(l);
+    }
+    let (severity, severity_source) = match (&best, label) {
+        _ if malicious => (Severity::Critical, SeveritySource::Malicious),
+        (Some(s), _) => (severity::from_score(s.value), SeveritySource::Cvss),
+        (None, Some(l)) => (l, SeveritySource::Database),
+        (None, None) => (Severity::Medium, SeveritySource::Default),
+    };
+    let all_entries: Vec<&Entry> = group
+        .iter()
+        .flat_map(|(_, es)| es.iter().copied())
+        .collect();
+    let (fixed, fix, last_affected) = fixes(&all_entries, q);
+    Some(Match {
+        id: primary.id.to_string(),
+        aliases,
+        summary: records
+            .iter()
+            .map(|a| a.summary)
+            .find(|s| !s.is_empty())
+            .unwrap_or("")
+            .to_string(),
+        severity,
+        score: best.as_ref().map(|s| s.value),
+        vector: best.map(|s| s.vector),
+        severity_source,
+        malicious,
+        fixed,
+        fix,
+        last_affected,
+        records: records.iter().map(|a| a.id.to_string()).collect(),
+        modified: records
+            .iter()
+            .map(|a| a.modified)
+            .max_by(|a, b| a.get(..19).cmp(&b.get(..19)))
+            .unwrap_or("")
+            .to_string(),
+    })
+}
+
+/// The fixed versions (in the ecosystem's order), the smallest one above
+/// the queried version that parses, and any `last_affected` bounds.
+fn fixes(entries: &[&Entry], q: &Query) -> (Vec<String>, Option<String>, Vec<String>) {
+    let eco_order = Order::ecosystem(q.eco);
+    let mut fixed: Vec<(Key, &str)> = Vec::new();
+    let mut last: Vec<(Key, &str)> = Vec::new();
+    let mut fix: Option<(Key, &str)> = None;
+    for r in entries.iter().flat_map(|e| e.ranges.iter()) {
+        let order = Order::of(q.eco, r.kind);
+        for (kind, v) in &r.events {
+            match kind {
+                EventKind::Fixed => {
+                    let key = Key::parse(order, v);
+                    if key.is_valid() && key > *q.key(order) {
+                        let k = Key::parse(eco_order, v);
+                        if fix.as_ref().is_none_or(|(best, _)| k < *best) {
+                            fix = Some((k, v));
+                        }
+                    }
+                    fixed.push((Key::parse(eco_order, v), v));
+                }
+                EventKind::LastAffected => last.push((Key::parse(eco_order, v), v)),
+                _ => {}
+            }
+        }
+    }
+    let sorted = |mut list: Vec<(Key, &str)>| -> Vec<String> {
+        list.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        list.dedup_by(|a, b| a.1 == b.1);
+        list.into_iter().map(|(_, v)| v.to_string()).collect()
+    };
+    (sorted(fixed), fix.map(|(_, v)| v.to_string()), sorted(last))
+}
