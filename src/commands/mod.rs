@@ -2,7 +2,9 @@
 //! 1 findings at or above `--fail-on` (or a policy violation), 2 usage error
 //! or nothing could be read.
 
+pub mod db;
 pub mod inventory;
+pub mod query;
 pub mod scan;
 
 use crate::cli::{Cli, Command, GlobalArgs, TargetArgs};
@@ -25,6 +27,8 @@ pub fn run(cli: Cli) -> i32 {
     let result = match &cli.command {
         Command::Scan(args) => scan::run(args, &cli.global),
         Command::Inventory(args) => inventory::run(args, &cli.global),
+        Command::Db(args) => db::run(args, &cli.global),
+        Command::Query(args) => query::run(args, &cli.global),
     };
     match result {
         Ok(code) => code,

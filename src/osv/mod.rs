@@ -12,6 +12,8 @@ pub mod matcher;
 pub mod record;
 pub mod semver;
 pub mod severity;
+pub mod store;
+pub mod update;
 pub mod version;
 
 pub use db::Database;
