@@ -160,12 +160,16 @@ fn render(report: &QueryReport, style: Style, quiet: bool) -> String {
 /// "fix: upgrade to X" or why there is none.
 pub fn fix_line(m: &Match, version: &str) -> String {
     match (&m.fix, m.last_affected.last()) {
+        _ if m.malicious => format!("known-malicious release: remove {version}"),
         (Some(f), _) => format!(
             "fix: upgrade to {f} or later (fixed in: {})",
             m.fixed.join(", ")
         ),
         (None, Some(la)) => format!("no fixed release; {la} is the last affected version"),
-        (None, None) if m.malicious => format!("no safe upgrade is known: remove {version}"),
+        (None, None) if !m.fixed.is_empty() => format!(
+            "no fixed version above {version} (the advisory lists: {})",
+            m.fixed.join(", ")
+        ),
         (None, None) => "no fixed version is published".to_string(),
     }
 }

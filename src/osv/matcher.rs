@@ -276,13 +276,17 @@ fn merge(group: &[&(AdvisoryRef, Vec<&Entry>)], q: &Query) -> Option<Match> {
     })
 }
 
-/// The fixed versions (in the ecosystem's order), the smallest one above
-/// the queried version that parses, and any `last_affected` bounds.
+/// The fixed versions (in the ecosystem's order), the fix to suggest, and
+/// any `last_affected` bounds. The suggestion is the smallest fixed version
+/// above the queried one that the merged records do not themselves still
+/// affect (records that disagree, or a second range still open above it,
+/// would otherwise send the user to another vulnerable release), else the
+/// smallest fixed version above it.
 fn fixes(entries: &[&Entry], q: &Query) -> (Vec<String>, Option<String>, Vec<String>) {
     let eco_order = Order::ecosystem(q.eco);
     let mut fixed: Vec<(Key, &str)> = Vec::new();
     let mut last: Vec<(Key, &str)> = Vec::new();
-    let mut fix: Option<(Key, &str)> = None;
+    let mut candidates: Vec<(Key, &str)> = Vec::new();
     for r in entries.iter().flat_map(|e| e.ranges.iter()) {
         let order = Order::of(q.eco, r.kind);
         for (kind, v) in &r.events {
@@ -290,10 +294,7 @@ fn fixes(entries: &[&Entry], q: &Query) -> (Vec<String>, Option<String>, Vec<Str
                 EventKind::Fixed => {
                     let key = Key::parse(order, v);
                     if key.is_valid() && key > *q.key(order) {
-                        let k = Key::parse(eco_order, v);
-                        if fix.as_ref().is_none_or(|(best, _)| k < *best) {
-                            fix = Some((k, v));
-                        }
+                        candidates.push((Key::parse(eco_order, v), v));
                     }
                     fixed.push((Key::parse(eco_order, v), v));
                 }
@@ -302,10 +303,20 @@ fn fixes(entries: &[&Entry], q: &Query) -> (Vec<String>, Option<String>, Vec<Str
             }
         }
     }
-    let sorted = |mut list: Vec<(Key, &str)>| -> Vec<String> {
+    fn sorted(mut list: Vec<(Key, &str)>) -> Vec<(Key, &str)> {
         list.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
         list.dedup_by(|a, b| a.1 == b.1);
-        list.into_iter().map(|(_, v)| v.to_string()).collect()
-    };
-    (sorted(fixed), fix.map(|(_, v)| v.to_string()), sorted(last))
+        list
+    }
+    let candidates = sorted(candidates);
+    let escapes = candidates.iter().find(|(_, v)| {
+        let candidate = Query::new(q.eco, v);
+        !entries.iter().any(|e| entry_affects(e, &candidate))
+    });
+    // When every fixed version is still listed as affected (osv.dev's
+    // GIT-derived `versions` lists sometimes include the fixing tag), the
+    // smallest one is still the best lead.
+    let fix = escapes.or(candidates.first()).map(|(_, v)| v.to_string());
+    let strings = |list: Vec<(Key, &str)>| list.into_iter().map(|(_, v)| v.to_string()).collect();
+    (strings(sorted(fixed)), fix, strings(sorted(last)))
 }

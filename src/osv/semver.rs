@@ -87,9 +87,9 @@ pub fn parse(input: &str) -> Option<Semver> {
         Some((a, b)) => (a, Some(b)),
         None => (s, None),
     };
-    if let Some(b) = build
-        && (b.is_empty() || !b.split('.').all(|i| !i.is_empty() && ident_ok(i)))
-    {
+    // osv.dev reads an empty build identifier as `-`, like an empty
+    // pre-release one: accepted, and build metadata never counts anyway.
+    if build.is_some_and(|b| !b.split('.').all(ident_ok)) {
         return None;
     }
     let (core, pre) = match s.split_once('-') {
@@ -159,6 +159,7 @@ mod tests {
     fn build_metadata_and_coercion() {
         assert_eq!(parse("1.0.0+build.1"), parse("1.0.0"));
         assert_eq!(parse("1.0.0-rc.1+b"), parse("1.0.0-rc.1"));
+        assert_eq!(parse("1.0.0+"), parse("1.0.0"));
         assert_eq!(parse("v1.2.3"), parse("1.2.3"));
         assert_eq!(parse("1.0"), parse("1.0.0"));
         assert_eq!(parse("1"), parse("1.0.0"));
@@ -176,8 +177,7 @@ mod tests {
             "1.2.3.4",
             "1.2.x",
             "1.0.0-a_b",
-            "1.0.0+",
-            "1.0.0+a..b",
+            "1.0.0+a_b",
             "a.b.c",
             "1..2",
             "*",
