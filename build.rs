@@ -1,7 +1,8 @@
 //! Compiles the bundled OSV snapshot (`data/osv/*.zip`) into the database
 //! format tollgate reads at run time, so a fresh build scans with no set-up
-//! and no network, and loading costs nothing. The record parser and the
-//! compiler are the library's own modules, included by path.
+//! and no network, and loading costs nothing. The record parser, the
+//! compiler and the version orders are the library's own modules, included
+//! by path.
 
 #[allow(dead_code)]
 #[path = "src/osv/record.rs"]
@@ -14,6 +15,14 @@ mod format;
 #[allow(dead_code)]
 #[path = "src/osv/compile.rs"]
 mod compile;
+
+#[allow(dead_code)]
+#[path = "src/osv/semver.rs"]
+mod semver;
+
+#[allow(dead_code)]
+#[path = "src/osv/version.rs"]
+mod version;
 
 use std::io::Read;
 use std::path::Path;

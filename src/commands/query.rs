@@ -88,9 +88,11 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
     let mut notices = loaded.warnings.clone();
     notices.extend(store::stale_notice(db, &fresh));
     let mut results = Vec::with_capacity(purls.len());
+    let matcher = osv::Matcher::new(db);
     for (text, p) in purls {
         let version = p.version.clone().unwrap_or_default();
-        let advisories = osv::find(db, osv::eco_of(p.ecosystem), &p.name, &version)
+        let advisories = matcher
+            .find(osv::eco_of(p.ecosystem), &p.name, &version)
             .map_err(|e| anyhow::anyhow!("advisory database {}: {e}", db.location))?;
         results.push(QueryResult {
             purl: text,

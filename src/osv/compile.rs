@@ -2,8 +2,11 @@
 //!
 //! Also compiled into `build.rs`: only `std`, `serde` and `serde_json`.
 
-use super::format::{DIR_RECORD, FLAG_MALICIOUS, FORMAT_VERSION, FormatError, Writer};
+use super::format::{
+    DIR_RECORD, FLAG_MALICIOUS, FORMAT_VERSION, FormatError, LISTED_RECORD, Writer,
+};
 use super::record::{Advisory, Affected, Eco, Parsed};
+use super::version::{Order, canonical};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -168,6 +171,7 @@ impl Compiler {
                 w.u32(*adv);
                 write_entry(&mut w, aff)?;
             }
+            write_listed(&mut w, *eco, entries)?;
             for v in [*eco as u32, name_off, name_len, data_off] {
                 directory.extend_from_slice(&v.to_le_bytes());
             }
@@ -258,9 +262,51 @@ fn write_entry(w: &mut Writer, aff: &Affected) -> Result<(), FormatError> {
             w.str(&e.version)?;
         }
     }
-    w.len(aff.versions.len())?;
-    for v in &aff.versions {
-        w.str(v)?;
+    Ok(())
+}
+
+/// The package's `versions` lists as one sorted index: each listed string,
+/// and its canonical form when it is a version in the ecosystem's order
+/// (equal versions, equal strings), → the entries listing it. Matching is
+/// then two binary searches, however long the lists.
+fn write_listed(w: &mut Writer, eco: Eco, entries: &[(u32, &Affected)]) -> Result<(), FormatError> {
+    let order = Order::ecosystem(eco);
+    let mut index: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (i, (_, aff)) in entries.iter().enumerate() {
+        let i = u32::try_from(i).map_err(|_| FormatError("too many entries".into()))?;
+        for v in &aff.versions {
+            let mut keys = vec![v.trim().to_string()];
+            keys.extend(canonical(order, v));
+            keys.dedup();
+            for k in keys {
+                let slot = index.entry(k).or_default();
+                if slot.last() != Some(&i) {
+                    slot.push(i);
+                }
+            }
+        }
+    }
+    // Fixed-size records first (binary search), then the entry lists.
+    w.len(index.len())?;
+    let records_at = w.data.len();
+    for _ in 0..index.len() {
+        w.u32(0);
+        w.u32(0);
+        w.u32(0);
+    }
+    for (n, (key, list)) in index.iter().enumerate() {
+        let (off, len) = w.intern(key)?;
+        let list_off = w.offset()?;
+        w.len(list.len())?;
+        for i in list {
+            w.u32(*i);
+        }
+        let at = records_at + n * LISTED_RECORD;
+        for (k, v) in [off, len, list_off].into_iter().enumerate() {
+            if let Some(slot) = w.data.get_mut(at + 4 * k..at + 4 * k + 4) {
+                slot.copy_from_slice(&v.to_le_bytes());
+            }
+        }
     }
     Ok(())
 }

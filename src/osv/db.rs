@@ -5,7 +5,9 @@
 //! errors, never a panic.
 
 use super::compile::Meta;
-use super::format::{self, Cursor, DIR_RECORD, FLAG_MALICIOUS, FormatError, Sections};
+use super::format::{
+    self, Cursor, DIR_RECORD, FLAG_MALICIOUS, FormatError, LISTED_RECORD, Sections,
+};
 use super::record::{Eco, EventKind, RangeKind, ScoreKind};
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -64,7 +66,20 @@ pub struct Entry<'a> {
     pub advisory: u32,
     pub severity: Vec<(ScoreKind, &'a str)>,
     pub ranges: Vec<RangeRef<'a>>,
-    pub versions: Vec<&'a str>,
+}
+
+/// Where a package's versions index lies (see `format.rs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Listed {
+    off: usize,
+    count: usize,
+}
+
+/// A package's entries and its versions index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Package<'a> {
+    pub entries: Vec<Entry<'a>>,
+    pub listed: Listed,
 }
 
 impl Database {
@@ -140,7 +155,7 @@ impl Database {
 
     /// Every entry for a package; `name` must be normalised
     /// (`record::normalize_name`). Empty when the package has none.
-    pub fn entries(&self, eco: Eco, name: &str) -> Result<Vec<Entry<'_>>, FormatError> {
+    pub fn entries(&self, eco: Eco, name: &str) -> Result<Package<'_>, FormatError> {
         let want = (eco as u32, name.as_bytes());
         let (mut lo, mut hi) = (0usize, self.package_count());
         while lo < hi {
@@ -149,13 +164,13 @@ impl Database {
             match (e, n.as_bytes()).cmp(&want) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
-                Ordering::Equal => return self.decode_entries(data),
+                Ordering::Equal => return self.decode_package(data),
             }
         }
-        Ok(Vec::new())
+        Ok(Package::default())
     }
 
-    fn decode_entries(&self, off: usize) -> Result<Vec<Entry<'_>>, FormatError> {
+    fn decode_package(&self, off: usize) -> Result<Package<'_>, FormatError> {
         let strings = self.strings();
         let mut c = Cursor::new(self.data(), off);
         let n = c.count(16)?;
@@ -181,19 +196,54 @@ impl Database {
                 }
                 ranges.push(RangeRef { kind, events });
             }
-            let nv = c.count(8)?;
-            let mut versions = Vec::with_capacity(nv);
-            for _ in 0..nv {
-                versions.push(c.str(strings)?);
-            }
             out.push(Entry {
                 advisory,
                 severity,
                 ranges,
-                versions,
             });
         }
-        Ok(out)
+        let count = c.count(LISTED_RECORD)?;
+        Ok(Package {
+            entries: out,
+            listed: Listed {
+                off: c.position(),
+                count,
+            },
+        })
+    }
+
+    /// Record `i` of a versions index: its key and the offset of its list.
+    fn listed_record(&self, listed: &Listed, i: usize) -> Result<(&str, usize), FormatError> {
+        let mut c = Cursor::new(self.data(), listed.off + i * LISTED_RECORD);
+        let key = c.str(self.strings())?;
+        Ok((key, c.u32()? as usize))
+    }
+
+    /// The entries (indexes into [`Package::entries`]) whose `versions`
+    /// list holds `key` (a version as written, or a canonical form).
+    pub fn listed(&self, listed: &Listed, key: &str) -> Result<Vec<u32>, FormatError> {
+        let (mut lo, mut hi) = (0usize, listed.count);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (k, list) = self.listed_record(listed, mid)?;
+            match k.cmp(key) {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => {
+                    let mut c = Cursor::new(self.data(), list);
+                    let n = c.count(4)?;
+                    return (0..n).map(|_| c.u32()).collect();
+                }
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Every key of a versions index, in order.
+    pub fn listed_keys(&self, listed: &Listed) -> Result<Vec<&str>, FormatError> {
+        (0..listed.count)
+            .map(|i| self.listed_record(listed, i).map(|(k, _)| k))
+            .collect()
     }
 
     /// Advisory number `i`.
@@ -253,9 +303,23 @@ pub fn verify(db: &Database) -> Result<(), FormatError> {
         if prev.as_ref().is_some_and(|p| *p >= key) {
             return Err(FormatError("package directory is not sorted".into()));
         }
-        for e in db.decode_entries(data)? {
+        let p = db.decode_package(data)?;
+        for e in &p.entries {
             if e.advisory as usize >= db.advisory_count() {
                 return Err(FormatError("entry names a missing advisory".into()));
+            }
+        }
+        let keys = db.listed_keys(&p.listed)?;
+        if keys.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(FormatError("versions index is not sorted".into()));
+        }
+        for k in keys {
+            if db
+                .listed(&p.listed, k)?
+                .iter()
+                .any(|&i| i as usize >= p.entries.len())
+            {
+                return Err(FormatError("versions index names a missing entry".into()));
             }
         }
         prev = Some(key);
@@ -263,13 +327,9 @@ pub fn verify(db: &Database) -> Result<(), FormatError> {
     Ok(())
 }
 
-/// Fuzz entry point: opening and fully reading arbitrary bytes never panics.
-pub fn fuzz_database(bytes: &[u8]) {
-    if let Ok(db) = Database::from_bytes(Cow::Owned(bytes.to_vec()), Location::Embedded) {
-        let _ = verify(&db);
-        let _ = db.entries(Eco::Npm, "lodash");
-        let _ = db.entries(Eco::PyPI, "django");
-    }
+/// The compiled bytes of the embedded snapshot.
+pub fn embedded_bytes() -> &'static [u8] {
+    EMBEDDED
 }
 
 #[cfg(test)]

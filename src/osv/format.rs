@@ -14,9 +14,14 @@
 //! data     advisory:  str id, str summary, str modified, u8 flags,
 //!                     str db_severity, list<(u8 kind, str score)> severity,
 //!                     list<str> aliases
-//!          entries:   list<entry>; entry = u32 advisory, list<(u8, str)>
-//!                     severity, list<range> ranges, list<str> versions;
-//!                     range = u8 kind, list<(u8 kind, str version)> events
+//!          package:   list<entry>, then the versions index;
+//!                     entry = u32 advisory, list<(u8, str)> severity,
+//!                     list<range> ranges;
+//!                     range = u8 kind, list<(u8 kind, str version)> events;
+//!                     versions index = u32 count, count × 12-byte records
+//!                     (str key, u32 offset of a list<u32> of entry
+//!                     numbers), sorted by key: every `versions` string and
+//!                     its canonical form
 //!          a list is a u32 count followed by its items.
 //! ```
 //!
@@ -26,10 +31,12 @@ use std::collections::HashMap;
 
 pub const MAGIC: &[u8; 8] = b"TGOSVDB\0";
 /// Bumped on any change of the layout; older files are refused.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 pub const HEADER_LEN: usize = 8 + 4 + 5 * 8;
 /// Size of one package directory record.
 pub const DIR_RECORD: usize = 16;
+/// Size of one versions-index record.
+pub const LISTED_RECORD: usize = 12;
 /// Advisory flag: a malicious-package record.
 pub const FLAG_MALICIOUS: u8 = 1;
 
@@ -192,6 +199,11 @@ fn truncated() -> FormatError {
 impl<'a> Cursor<'a> {
     pub fn new(buf: &'a [u8], pos: usize) -> Self {
         Cursor { buf, pos }
+    }
+
+    /// Where the next read starts.
+    pub fn position(&self) -> usize {
+        self.pos
     }
 
     pub fn u8(&mut self) -> Result<u8, FormatError> {

@@ -3,86 +3,16 @@
 //! then advisories that name each other (ids and aliases) merged into one
 //! [`Match`] so one problem is reported once.
 
-use super::db::{AdvisoryRef, Database, Entry, RangeRef};
+use super::db::{AdvisoryRef, Database, Entry};
 use super::format::FormatError;
+use super::prepared::{Prepared, Query};
 use super::record::{Eco, EventKind, normalize_name};
 use super::severity::{self, Score};
-use super::version::{Key, Order, same_version};
+use super::version::{Key, Order};
 use crate::finding::Severity;
 use serde::Serialize;
-use std::cell::OnceCell;
-use std::collections::BTreeMap;
-
-/// The version being matched, parsed once per order it is compared in.
-pub struct Query<'a> {
-    pub eco: Eco,
-    pub version: &'a str,
-    pep440: OnceCell<Key>,
-    semver: OnceCell<Key>,
-}
-
-impl<'a> Query<'a> {
-    pub fn new(eco: Eco, version: &'a str) -> Self {
-        Query {
-            eco,
-            version,
-            pep440: OnceCell::new(),
-            semver: OnceCell::new(),
-        }
-    }
-
-    pub fn key(&self, order: Order) -> &Key {
-        let cell = match order {
-            Order::Pep440 => &self.pep440,
-            Order::Semver => &self.semver,
-        };
-        cell.get_or_init(|| Key::parse(order, self.version))
-    }
-}
-
-/// `IncludedInRanges` for one range: limits first, then the events sorted
-/// by version (a stable sort, so equal versions keep the record's order)
-/// replayed as a timeline.
-pub fn range_affects(range: &RangeRef, q: &Query) -> bool {
-    let order = Order::of(q.eco, range.kind);
-    let v = q.key(order);
-    let mut limited = false;
-    let mut below_a_limit = false;
-    let mut events: Vec<(EventKind, Key)> = Vec::with_capacity(range.events.len());
-    for (kind, version) in &range.events {
-        if *kind == EventKind::Limit {
-            limited = true;
-            // `*` in a limit means infinity.
-            below_a_limit |= version.contains('*') || *v < Key::parse(order, version);
-        } else {
-            events.push((*kind, Key::parse(order, version)));
-        }
-    }
-    if limited && !below_a_limit {
-        return false;
-    }
-    events.sort_by(|a, b| a.1.cmp(&b.1));
-    let mut affected = false;
-    for (kind, bound) in &events {
-        match kind {
-            EventKind::Introduced if v >= bound => affected = true,
-            EventKind::Fixed if v >= bound => affected = false,
-            EventKind::LastAffected if v > bound => affected = false,
-            _ => {}
-        }
-    }
-    affected
-}
-
-/// `IncludedInVersions || IncludedInRanges` for one `affected[]` entry.
-pub fn entry_affects(entry: &Entry, q: &Query) -> bool {
-    let order = Order::ecosystem(q.eco);
-    entry
-        .versions
-        .iter()
-        .any(|listed| same_version(order, q.version, q.key(order), listed))
-        || entry.ranges.iter().any(|r| range_affects(r, q))
-}
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 /// How a match's severity was decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -127,41 +57,72 @@ pub struct Match {
     pub modified: String,
 }
 
-/// Every problem affecting `name@version` in `eco`, worst first.
-pub fn find(db: &Database, eco: Eco, name: &str, version: &str) -> Result<Vec<Match>, FormatError> {
-    let entries = db.entries(eco, &normalize_name(eco, name))?;
-    if entries.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = Query::new(eco, version);
-    // Advisory → its entries for this package, and whether any affects us.
-    let mut by_advisory: BTreeMap<u32, (bool, Vec<&Entry>)> = BTreeMap::new();
-    for e in &entries {
-        let slot = by_advisory.entry(e.advisory).or_default();
-        slot.0 |= entry_affects(e, &q);
-        slot.1.push(e);
-    }
-    let mut hits: Vec<(AdvisoryRef, Vec<&Entry>)> = Vec::new();
-    for (idx, (affected, es)) in by_advisory {
-        if affected {
-            hits.push((db.advisory(idx)?, es));
+/// Matches packages against a database, preparing each package name once
+/// (shared by every version of it looked up through the same matcher).
+pub struct Matcher<'a> {
+    db: &'a Database,
+    prepared: Mutex<HashMap<(Eco, String), Arc<Prepared<'a>>>>,
+}
+
+impl<'a> Matcher<'a> {
+    pub fn new(db: &'a Database) -> Self {
+        Matcher {
+            db,
+            prepared: Mutex::new(HashMap::new()),
         }
     }
-    let mut matches: Vec<Match> = groups(&hits)
-        .into_iter()
-        .filter_map(|g| {
-            merge(
-                &g.iter().filter_map(|&i| hits.get(i)).collect::<Vec<_>>(),
-                &q,
-            )
-        })
-        .collect();
-    matches.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
-    Ok(matches)
+
+    fn prepare(&self, eco: Eco, name: &str) -> Result<Arc<Prepared<'a>>, FormatError> {
+        let key = (eco, normalize_name(eco, name));
+        if let Some(p) = self.prepared.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(p);
+        }
+        let p = Arc::new(Prepared::new(self.db, eco, self.db.entries(eco, &key.1)?));
+        if let Ok(mut m) = self.prepared.lock() {
+            m.insert(key, Arc::clone(&p));
+        }
+        Ok(p)
+    }
+
+    /// Every problem affecting `name@version` in `eco`, worst first.
+    pub fn find(&self, eco: Eco, name: &str, version: &str) -> Result<Vec<Match>, FormatError> {
+        let p = self.prepare(eco, name)?;
+        if p.entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let q = Query::new(eco, version);
+        let affected = p.affected(&q)?;
+        // Advisory → its entries for this package (indexes into `p.entries`).
+        let mut by_advisory: BTreeMap<u32, (bool, Vec<usize>)> = BTreeMap::new();
+        for (i, (e, hit)) in p.entries.iter().zip(&affected).enumerate() {
+            let slot = by_advisory.entry(e.advisory).or_default();
+            slot.0 |= *hit;
+            slot.1.push(i);
+        }
+        let mut hits: Vec<(AdvisoryRef, Vec<usize>)> = Vec::new();
+        for (idx, (hit, es)) in by_advisory {
+            if hit {
+                hits.push((self.db.advisory(idx)?, es));
+            }
+        }
+        let mut matches: Vec<Match> = Vec::new();
+        for g in groups(&hits) {
+            let group: Vec<_> = g.iter().filter_map(|&i| hits.get(i)).collect();
+            matches.extend(merge(&group, &p, &q)?);
+        }
+        matches.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+        Ok(matches)
+    }
+}
+
+/// Every problem affecting `name@version` in `eco`, worst first (one-off;
+/// use a [`Matcher`] for many lookups).
+pub fn find(db: &Database, eco: Eco, name: &str, version: &str) -> Result<Vec<Match>, FormatError> {
+    Matcher::new(db).find(eco, name, version)
 }
 
 /// Union-find over ids and aliases: indexes of `hits` that name each other.
-fn groups(hits: &[(AdvisoryRef, Vec<&Entry>)]) -> Vec<Vec<usize>> {
+fn groups(hits: &[(AdvisoryRef, Vec<usize>)]) -> Vec<Vec<usize>> {
     let mut parent: Vec<usize> = (0..hits.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -214,10 +175,18 @@ fn record_severity(a: &AdvisoryRef, entries: &[&Entry]) -> (Option<Score>, Optio
     (score, label)
 }
 
-fn merge(group: &[&(AdvisoryRef, Vec<&Entry>)], q: &Query) -> Option<Match> {
+fn merge(
+    group: &[&(AdvisoryRef, Vec<usize>)],
+    p: &Prepared,
+    q: &Query,
+) -> Result<Option<Match>, FormatError> {
+    let entries_of =
+        |idx: &[usize]| -> Vec<&Entry> { idx.iter().filter_map(|&i| p.entries.get(i)).collect() };
     let mut records: Vec<&AdvisoryRef> = group.iter().map(|(a, _)| a).collect();
     records.sort_by_key(|a| (id_rank(a.id), a.id));
-    let primary = *records.first()?;
+    let Some(&primary) = records.first() else {
+        return Ok(None);
+    };
     let mut aliases: Vec<String> = records
         .iter()
         .flat_map(|a| std::iter::once(a.id).chain(a.aliases.iter().copied()))
@@ -229,8 +198,8 @@ fn merge(group: &[&(AdvisoryRef, Vec<&Entry>)], q: &Query) -> Option<Match> {
     let malicious = records.iter().any(|a| a.malicious);
     let mut best: Option<Score> = None;
     let mut label: Option<Severity> = None;
-    for (a, entries) in group {
-        let (s, l) = record_severity(a, entries);
+    for (a, idx) in group {
+        let (s, l) = record_severity(a, &entries_of(idx));
         if let Some(s) = s
             && best.as_ref().is_none_or(|b| s.value > b.value)
         {
@@ -244,12 +213,12 @@ fn merge(group: &[&(AdvisoryRef, Vec<&Entry>)], q: &Query) -> Option<Match> {
         (None, Some(l)) => (l, SeveritySource::Database),
         (None, None) => (Severity::Medium, SeveritySource::Default),
     };
-    let all_entries: Vec<&Entry> = group
+    let all: Vec<usize> = group
         .iter()
         .flat_map(|(_, es)| es.iter().copied())
         .collect();
-    let (fixed, fix, last_affected) = fixes(&all_entries, q);
-    Some(Match {
+    let (fixed, fix, last_affected) = fixes(&all, p, q)?;
+    Ok(Some(Match {
         id: primary.id.to_string(),
         aliases,
         summary: records
@@ -273,8 +242,11 @@ fn merge(group: &[&(AdvisoryRef, Vec<&Entry>)], q: &Query) -> Option<Match> {
             .max_by(|a, b| a.get(..19).cmp(&b.get(..19)))
             .unwrap_or("")
             .to_string(),
-    })
+    }))
 }
+
+/// Fixed versions, the fix to suggest, `last_affected` bounds.
+type Fixes = (Vec<String>, Option<String>, Vec<String>);
 
 /// The fixed versions (in the ecosystem's order), the fix to suggest, and
 /// any `last_affected` bounds. The suggestion is the smallest fixed version
@@ -282,7 +254,8 @@ fn merge(group: &[&(AdvisoryRef, Vec<&Entry>)], q: &Query) -> Option<Match> {
 /// affect (records that disagree, or a second range still open above it,
 /// would otherwise send the user to another vulnerable release), else the
 /// smallest fixed version above it.
-fn fixes(entries: &[&Entry], q: &Query) -> (Vec<String>, Option<String>, Vec<String>) {
+fn fixes(idx: &[usize], p: &Prepared, q: &Query) -> Result<Fixes, FormatError> {
+    let entries: Vec<&Entry> = idx.iter().filter_map(|&i| p.entries.get(i)).collect();
     let eco_order = Order::ecosystem(q.eco);
     let mut fixed: Vec<(Key, &str)> = Vec::new();
     let mut last: Vec<(Key, &str)> = Vec::new();
@@ -309,14 +282,17 @@ fn fixes(entries: &[&Entry], q: &Query) -> (Vec<String>, Option<String>, Vec<Str
         list
     }
     let candidates = sorted(candidates);
-    let escapes = candidates.iter().find(|(_, v)| {
-        let candidate = Query::new(q.eco, v);
-        !entries.iter().any(|e| entry_affects(e, &candidate))
-    });
+    let mut escapes = None;
+    for c in &candidates {
+        if !p.any_affected(idx, &Query::new(q.eco, c.1))? {
+            escapes = Some(c);
+            break;
+        }
+    }
     // When every fixed version is still listed as affected (osv.dev's
     // GIT-derived `versions` lists sometimes include the fixing tag), the
     // smallest one is still the best lead.
     let fix = escapes.or(candidates.first()).map(|(_, v)| v.to_string());
     let strings = |list: Vec<(Key, &str)>| list.into_iter().map(|(_, v)| v.to_string()).collect();
-    (strings(sorted(fixed)), fix, strings(sorted(last)))
+    Ok((strings(sorted(fixed)), fix, strings(sorted(last))))
 }

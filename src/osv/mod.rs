@@ -8,7 +8,9 @@
 pub mod compile;
 pub mod db;
 pub mod format;
+pub mod fuzz;
 pub mod matcher;
+pub mod prepared;
 pub mod record;
 pub mod semver;
 pub mod severity;
@@ -17,7 +19,7 @@ pub mod update;
 pub mod version;
 
 pub use db::Database;
-pub use matcher::{Match, find};
+pub use matcher::{Match, Matcher, find};
 pub use record::Eco;
 
 /// The OSV ecosystem of a model ecosystem.

@@ -14,7 +14,7 @@ use std::cmp::Ordering;
 use std::str::FromStr;
 
 /// Which total order a comparison uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Order {
     Pep440,
     Semver,
@@ -108,25 +108,54 @@ impl PartialEq for Key {
 
 impl Eq for Key {}
 
-/// Whether a `versions` list entry names the queried version: the same
-/// string, or both parse and are equal in the ecosystem's order (PEP 440
-/// `1.0 == 1.0.0`; SemVer ignores build metadata).
-pub fn same_version(order: Order, query: &str, query_key: &Key, listed: &str) -> bool {
-    if query.trim() == listed.trim() {
-        return true;
+/// A string that is the same for equal versions and different for
+/// different ones (`None` when the string is not a version in `order`):
+/// PEP 440's normal form with trailing zero release numbers dropped
+/// (`1.0.0` and `1.0` are equal); SemVer without build metadata.
+pub fn canonical(order: Order, s: &str) -> Option<String> {
+    use std::fmt::Write;
+    let mut out = String::new();
+    match Key::parse_plain(order, s) {
+        Key::Pep440(v) => {
+            if v.epoch() != 0 {
+                let _ = write!(out, "{}!", v.epoch());
+            }
+            let release = v.release();
+            let keep = release.iter().rposition(|n| *n != 0).map_or(1, |i| i + 1);
+            let parts: Vec<String> = release.iter().take(keep).map(u64::to_string).collect();
+            out.push_str(&parts.join("."));
+            if parts.is_empty() {
+                out.push('0');
+            }
+            if let Some(p) = v.pre() {
+                let _ = write!(out, "{}{}", p.kind, p.number);
+            }
+            if let Some(p) = v.post() {
+                let _ = write!(out, ".post{p}");
+            }
+            if let Some(d) = v.dev() {
+                let _ = write!(out, ".dev{d}");
+            }
+            if !v.local().is_empty() {
+                let local: Vec<String> = v.local().iter().map(ToString::to_string).collect();
+                let _ = write!(out, "+{}", local.join("."));
+            }
+        }
+        Key::Semver(v) => {
+            let _ = write!(out, "{}.{}.{}", v.major, v.minor, v.patch);
+            for (i, id) in v.pre.iter().enumerate() {
+                out.push(if i == 0 { '-' } else { '.' });
+                match id {
+                    semver::Ident::Num(n) => {
+                        let _ = write!(out, "{n}");
+                    }
+                    semver::Ident::Alpha(a) => out.push_str(a),
+                }
+            }
+        }
+        Key::Zero | Key::Invalid => return None,
     }
-    let plain;
-    let query_key = if matches!(query_key, Key::Zero) {
-        plain = Key::parse_plain(order, query);
-        &plain
-    } else {
-        query_key
-    };
-    if !query_key.is_valid() {
-        return false;
-    }
-    let listed = Key::parse_plain(order, listed);
-    listed.is_valid() && listed == *query_key
+    Some(out)
 }
 
 #[cfg(test)]
@@ -159,16 +188,19 @@ mod tests {
     }
 
     #[test]
-    fn versions_list_equality() {
-        let q = Key::parse(Order::Pep440, "1.0.0");
-        assert!(same_version(Order::Pep440, "1.0.0", &q, "1.0"));
-        assert!(!same_version(Order::Pep440, "1.0.0", &q, "1.0+x"));
-        let q = Key::parse(Order::Semver, "1.0.0+b1");
-        assert!(same_version(Order::Semver, "1.0.0+b1", &q, "1.0.0"));
-        let bad = Key::parse(Order::Pep440, "weird-1");
-        assert!(same_version(Order::Pep440, "weird-1", &bad, "weird-1"));
-        assert!(!same_version(Order::Pep440, "weird-1", &bad, "weird-2"));
-        let zero = Key::parse(Order::Pep440, "0");
-        assert!(same_version(Order::Pep440, "0", &zero, "0.0"));
+    fn canonical_forms() {
+        let c = |o, s| canonical(o, s);
+        assert_eq!(c(Order::Pep440, "1.0.0"), c(Order::Pep440, "1.0"));
+        assert_eq!(c(Order::Pep440, "V1.0-RC1"), Some("1rc1".into()));
+        assert_eq!(c(Order::Pep440, "0.0"), Some("0".into()));
+        assert_eq!(
+            c(Order::Pep440, "1!2.0.post1.dev2+Ab.05"),
+            Some("1!2.post1.dev2+ab.5".into())
+        );
+        assert_ne!(c(Order::Pep440, "1.0+x"), c(Order::Pep440, "1.0"));
+        assert_eq!(c(Order::Semver, "1.0.0+b1"), c(Order::Semver, "1.0.0"));
+        assert_eq!(c(Order::Semver, "v1.0.0-rc.01"), Some("1.0.0-rc.1".into()));
+        assert_eq!(c(Order::Pep440, "weird-1"), None);
+        assert_eq!(c(Order::Semver, "0"), Some("0.0.0".into()));
     }
 }

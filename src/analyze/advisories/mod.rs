@@ -7,7 +7,7 @@ pub mod rules;
 use super::{Analysis, Output, ScanContext};
 use crate::finding::{InputError, RuleMeta};
 use crate::model::Package;
-use crate::osv::{self, Match, store};
+use crate::osv::{self, Match, Matcher, store};
 use rayon::prelude::*;
 
 /// The `advisories` analysis.
@@ -43,13 +43,17 @@ impl Analysis for Advisories {
         out.notices.extend(store::stale_notice(db, &fresh));
         out.data
             .insert("advisory_db".into(), store::status_json(db, &fresh));
+        // One matcher for the run: versions of the same package share its
+        // prepared entries.
+        let matcher = Matcher::new(db);
         let results: Vec<(&Package, Result<Vec<Match>, String>)> = ctx
             .inventory
             .packages
             .par_iter()
             .filter_map(|p| {
                 let version = p.version.as_deref()?;
-                let found = osv::find(db, osv::eco_of(p.ecosystem), &p.name, version)
+                let found = matcher
+                    .find(osv::eco_of(p.ecosystem), &p.name, version)
                     .map_err(|e| e.to_string());
                 Some((p, found))
             })
