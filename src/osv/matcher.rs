@@ -110,7 +110,12 @@ impl<'a> Matcher<'a> {
             let group: Vec<_> = g.iter().filter_map(|&i| hits.get(i)).collect();
             matches.extend(merge(&group, &p, &q)?);
         }
-        matches.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+        // Worst first; malicious releases before vulnerabilities of the same severity.
+        matches.sort_by(|a, b| {
+            (b.severity, b.malicious)
+                .cmp(&(a.severity, a.malicious))
+                .then_with(|| a.id.cmp(&b.id))
+        });
         Ok(matches)
     }
 }
