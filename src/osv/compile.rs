@@ -305,11 +305,18 @@ fn write_entry(w: &mut Writer, aff: &Affected) -> Result<(), FormatError> {
 fn write_listed(w: &mut Writer, eco: Eco, entries: &[(u32, &Affected)]) -> Result<(), FormatError> {
     let order = Order::ecosystem(eco);
     let mut index: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    // The same versions recur in every record of a package: parse each once.
+    let mut forms: HashMap<&str, Option<String>> = HashMap::new();
     for (i, (_, aff)) in entries.iter().enumerate() {
         let i = u32::try_from(i).map_err(|_| FormatError("too many entries".into()))?;
         for v in &aff.versions {
             let mut keys = vec![v.trim().to_string()];
-            keys.extend(canonical(order, v));
+            keys.extend(
+                forms
+                    .entry(v.as_str())
+                    .or_insert_with(|| canonical(order, v))
+                    .clone(),
+            );
             keys.dedup();
             for k in keys {
                 let slot = index.entry(k).or_default();
