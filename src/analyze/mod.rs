@@ -1,6 +1,7 @@
 //! Analyses: one module per capability. Each reads the inventory (and the
 //! package contents it found) and returns findings; none formats output.
 
+pub mod behavior;
 pub mod models;
 
 use crate::discover::Discovered;
@@ -38,7 +39,7 @@ pub trait Analysis: Sync {
 
 /// Every analysis this build has, in report order.
 pub fn all() -> Vec<Box<dyn Analysis>> {
-    vec![]
+    vec![Box::new(behavior::Behavior)]
 }
 
 /// Every rule of every analysis, sorted by ID.

@@ -1,0 +1,51 @@
+//! Static detection of malicious behaviour inside Python and npm packages:
+//! startup hooks, install-time and import-time execution, obfuscation,
+//! credential theft, exfiltration, persistence, propagation, droppers, AI
+//! agent abuse, and the integrity of installed environments.
+//!
+//! Pipeline per package: [`walk`] yields files → [`prefilter`] (one
+//! Aho–Corasick pass) rejects most → [`python`] / [`javascript`]
+//! (tree-sitter) turn the rest into typed [`signals`] → [`rules`] decide
+//! severity from combinations in one file or function. Nothing is executed.
+
+pub mod file;
+pub mod javascript;
+pub mod package;
+pub mod prefilter;
+pub mod python;
+pub mod rules;
+pub mod signals;
+pub mod walk;
+
+use super::{Analysis, Output, ScanContext};
+use crate::finding::RuleMeta;
+use rayon::prelude::*;
+
+/// The `behavior` analysis.
+pub struct Behavior;
+
+impl Analysis for Behavior {
+    fn name(&self) -> &'static str {
+        "behavior"
+    }
+
+    fn rules(&self) -> &'static [RuleMeta] {
+        rules::RULES
+    }
+
+    fn run(&self, ctx: &ScanContext) -> Output {
+        let units = walk::units(&ctx.inventory.contents, ctx.discovered);
+        let results: Vec<_> = units.par_iter().map(package::analyze).collect();
+        let mut out = Output::default();
+        for (findings, errors) in results {
+            out.findings.extend(findings);
+            out.errors.extend(errors);
+        }
+        out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        out.data.insert(
+            "behavior_packages".into(),
+            serde_json::Value::from(units.len()),
+        );
+        out
+    }
+}
