@@ -36,6 +36,23 @@ pub struct FileFacts {
     pub record_mismatch: Option<String>,
 }
 
+/// Work counters for the report's `tool.data` (files and bytes read, parsed).
+pub mod stats {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    pub static FILES: AtomicU64 = AtomicU64::new(0);
+    pub static BYTES: AtomicU64 = AtomicU64::new(0);
+    pub static PARSED: AtomicU64 = AtomicU64::new(0);
+    pub static PARSED_BYTES: AtomicU64 = AtomicU64::new(0);
+
+    pub fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+}
+
 /// Larger JavaScript than this, or minified, is a bundle: never parsed.
 const BUNDLE_BYTES: usize = 512 << 10;
 /// Python larger than this is generated code: cheap checks only.
@@ -63,6 +80,8 @@ fn lang_of(rel: &str) -> Option<Lang> {
 
 /// Analyses one file; `None` when there is nothing to keep.
 pub fn analyze(f: &FileRef) -> Option<FileFacts> {
+    stats::add(&stats::FILES, 1);
+    stats::add(&stats::BYTES, f.bytes.len() as u64);
     let record_mismatch = f
         .record
         .and_then(|(hash, size)| check_record(f.bytes, hash, size));
@@ -154,6 +173,8 @@ pub fn code_signals(bytes: &[u8], lang: Lang) -> (FileSignals, bool) {
     }
     let too_big = lang == Lang::Python && bytes.len() > MAX_PARSE_PY;
     if !bundle && !too_big && lang != Lang::Shell && hits.worth_parsing() {
+        stats::add(&stats::PARSED, 1);
+        stats::add(&stats::PARSED_BYTES, bytes.len() as u64);
         let parsed = match lang {
             Lang::Python => python::analyze(bytes),
             _ => javascript::analyze(bytes),
@@ -205,8 +226,20 @@ fn is_bundle(bytes: &[u8]) -> bool {
     if bytes.len() > BUNDLE_BYTES {
         return true;
     }
-    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
-    bytes.len() > 20_000 && bytes.len() / lines > 500
+    if bytes.len() < 20_000 {
+        return false;
+    }
+    // Minified: long lines on average, or one huge line anywhere.
+    let mut lines = 1;
+    let mut prev = 0;
+    for i in memchr::memchr_iter(b'\n', bytes) {
+        if i - prev > 20_000 {
+            return true;
+        }
+        prev = i;
+        lines += 1;
+    }
+    bytes.len() - prev > 20_000 || bytes.len() / lines > 500
 }
 
 /// The executable lines of a `.pth` file as Python, other lines blanked so

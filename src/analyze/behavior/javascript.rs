@@ -35,7 +35,7 @@ pub fn analyze(src: &[u8]) -> Option<FileSignals> {
             top_level: true,
         };
         w.visit(tree.root_node(), root, 0);
-        Some(w.c.out)
+        Some(w.c.finish())
     })
 }
 
@@ -71,6 +71,9 @@ impl<'a> Walker<'a> {
             at.scope = self.c.scope();
             // An immediately invoked function runs on load like module code.
             at.top_level = at.top_level && is_iife(n);
+            if let Some(name) = function_name(n, self.src) {
+                self.c.define(name, at.scope);
+            }
         }
         match kind {
             "call_expression" => self.call(n, at),
@@ -143,6 +146,9 @@ impl<'a> Walker<'a> {
             Some((b, n)) => (b, n),
             None => ("", callee.as_str()),
         };
+        if base.is_empty() || base == "this" {
+            self.c.called(name, at);
+        }
         match (base, name) {
             ("", "eval")
             | ("", "Function")
@@ -155,6 +161,20 @@ impl<'a> Walker<'a> {
             self.c.add(kind, detail, at);
         }
     }
+}
+
+/// `function f() {}`, `const f = () => {}`, `f: function () {}`, `f() {}`.
+fn function_name<'s>(n: Node, src: &'s [u8]) -> Option<&'s str> {
+    let named = n.child_by_field_name("name").or_else(|| {
+        let p = n.parent()?;
+        match p.kind() {
+            "variable_declarator" => p.child_by_field_name("name"),
+            "pair" => p.child_by_field_name("key"),
+            "assignment_expression" => p.child_by_field_name("left"),
+            _ => None,
+        }
+    })?;
+    named.utf8_text(src).ok()
 }
 
 /// `(function(){ … })()` / `(() => { … })()`.

@@ -42,9 +42,16 @@ impl Analysis for Behavior {
             out.errors.extend(errors);
         }
         out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        use file::stats;
         out.data.insert(
-            "behavior_packages".into(),
-            serde_json::Value::from(units.len()),
+            "behavior".into(),
+            serde_json::json!({
+                "packages": units.len(),
+                "files_read": stats::get(&stats::FILES),
+                "bytes_read": stats::get(&stats::BYTES),
+                "files_parsed": stats::get(&stats::PARSED),
+                "bytes_parsed": stats::get(&stats::PARSED_BYTES),
+            }),
         );
         out
     }

@@ -13,16 +13,23 @@ use std::sync::OnceLock;
 /// How a pattern counts toward the decision to parse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Class {
-    /// Specific enough that one hit justifies parsing (credential paths,
-    /// webhooks, persistence locations, publish commands …).
-    Strong,
-    /// A dotted name (`.env`, `.ssh`) that counts only as a whole path part.
+    /// What code could be after: credential paths, persistence locations,
+    /// webhooks, publish commands, AI-agent flags … Parsed only when the
+    /// file also does one of the acts in the mask (`READ | NET` …).
+    Target(u8),
+    /// A dotted name (`.env`, `.ssh`) that is a credential target only as a
+    /// whole path part.
     BareDot,
+    /// Reads (`READ`), writes (`WRITE`), runs a program (`RUN`), connects (`NET`).
+    Act(u8),
+    /// A bare `exec(`/`eval(`/`Function(` (not a method such as `re.exec(`).
     Exec,
     Decode,
-    Proc,
-    Net,
-    /// Only meaningful with other hits (secret variable names …).
+    /// A call with effects that, on an unindented line, runs at import.
+    EffectCall,
+    /// Obfuscation markers strong enough alone beside an exec.
+    Builtins,
+    /// Only meaningful with other hits.
     Weak,
 }
 
@@ -33,17 +40,24 @@ struct Pattern {
     signal: Option<(Kind, &'static str)>,
 }
 
-/// Code patterns: callee names and idioms both grammars classify.
+const READ: u8 = 1;
+const WRITE: u8 = 2;
+const RUN: u8 = 4;
+const NET: u8 = 8;
+/// What each kind of target needs beside it to be worth a parse.
+const NEED_CRED: u8 = READ | RUN | NET;
+const NEED_WRITE: u8 = WRITE | RUN;
+const NEED_SEND: u8 = NET | RUN;
+
 type CodePattern = (&'static str, Class, Option<(Kind, &'static str)>);
 
+/// Code patterns: callee names and idioms both grammars classify.
 const CODE: &[CodePattern] = &[
     ("exec(", Class::Exec, Some((Kind::Exec, "exec"))),
     ("eval(", Class::Exec, Some((Kind::Exec, "eval"))),
-    ("compile(", Class::Exec, None),
     ("Function(", Class::Exec, Some((Kind::Exec, "Function"))),
     ("runInThisContext", Class::Exec, Some((Kind::Exec, "vm"))),
     ("runInNewContext", Class::Exec, Some((Kind::Exec, "vm"))),
-    ("__import__", Class::Exec, None),
     ("b64decode", Class::Decode, Some((Kind::Decode, "base64"))),
     ("decodebytes", Class::Decode, Some((Kind::Decode, "base64"))),
     ("fromhex", Class::Decode, Some((Kind::Decode, "hex"))),
@@ -61,64 +75,73 @@ const CODE: &[CodePattern] = &[
     ("'base64'", Class::Decode, Some((Kind::Decode, "base64"))),
     ("\"base64\"", Class::Decode, Some((Kind::Decode, "base64"))),
     ("'hex')", Class::Decode, Some((Kind::Decode, "hex"))),
+    ("\"hex\")", Class::Decode, Some((Kind::Decode, "hex"))),
     ("chr(", Class::Decode, None),
     (
         "__builtins__",
-        Class::Strong,
+        Class::Builtins,
         Some((Kind::DynamicBuiltin, "__builtins__")),
     ),
     ("_0x", Class::Weak, None),
     (
         "subprocess",
-        Class::Proc,
+        Class::Act(RUN),
         Some((Kind::Subprocess, "subprocess")),
     ),
     (
         "os.system",
-        Class::Proc,
+        Class::Act(RUN),
         Some((Kind::Subprocess, "os.system")),
     ),
-    ("popen", Class::Proc, Some((Kind::Subprocess, "popen"))),
+    ("popen", Class::Act(RUN), Some((Kind::Subprocess, "popen"))),
     (
         "child_process",
-        Class::Proc,
+        Class::Act(RUN),
         Some((Kind::Subprocess, "child_process")),
     ),
     (
         "execSync",
-        Class::Proc,
+        Class::Act(RUN),
         Some((Kind::Subprocess, "child_process")),
     ),
-    ("spawn", Class::Proc, None),
-    ("execFile", Class::Proc, None),
-    ("urlopen", Class::Net, Some((Kind::Network, "urllib"))),
-    ("requests.", Class::Net, None),
-    ("httpx.", Class::Net, None),
-    ("http.client", Class::Net, None),
-    ("socket", Class::Net, None),
-    ("fetch(", Class::Net, None),
-    ("https.request", Class::Net, None),
-    ("http.request", Class::Net, None),
-    ("https.get", Class::Net, None),
-    ("XMLHttpRequest", Class::Net, None),
-    ("dns.", Class::Net, None),
-    ("gethostbyname", Class::Net, None),
-    ("curl ", Class::Strong, Some((Kind::Download, "curl/wget"))),
-    ("wget ", Class::Strong, Some((Kind::Download, "curl/wget"))),
-    ("chmod", Class::Proc, Some((Kind::Chmod, "chmod"))),
+    ("spawn", Class::Act(RUN), None),
+    ("urlopen", Class::Act(NET), Some((Kind::Network, "urllib"))),
+    ("requests.", Class::Act(NET), None),
+    ("httpx.", Class::Act(NET), None),
+    ("http.client", Class::Act(NET), None),
+    ("socket", Class::Act(NET), None),
+    ("fetch(", Class::Act(NET), None),
+    ("https.", Class::Act(NET), None),
+    ("http.request", Class::Act(NET), None),
+    ("XMLHttpRequest", Class::Act(NET), None),
+    ("dns.", Class::Act(NET), None),
+    ("gethostbyname", Class::Act(NET), None),
+    ("chmod", Class::Act(WRITE), Some((Kind::Chmod, "chmod"))),
+    ("open(", Class::Act(READ | WRITE), None),
+    ("read_text", Class::Act(READ), None),
+    ("write_text", Class::Act(WRITE), None),
+    ("readFile", Class::Act(READ), None),
+    ("writeFile", Class::Act(WRITE), None),
+    ("appendFile", Class::Act(WRITE), None),
+    ("createWriteStream", Class::Act(WRITE), None),
+    ("copyFile", Class::Act(WRITE), None),
+    (
+        "urlretrieve",
+        Class::Act(NET | WRITE),
+        Some((Kind::Download, "urlretrieve")),
+    ),
+    ("curl ", Class::Weak, Some((Kind::Download, "curl/wget"))),
+    ("wget ", Class::Weak, Some((Kind::Download, "curl/wget"))),
     (
         "os.environ)",
-        Class::Strong,
+        Class::Target(NET),
         Some((Kind::EnvDump, "environment")),
     ),
-    ("os.environ.copy()", Class::Weak, None),
-    ("os.environ.items()", Class::Weak, None),
     (
         "(process.env)",
-        Class::Strong,
+        Class::Target(NET),
         Some((Kind::EnvDump, "environment")),
     ),
-    ("process.env)", Class::Weak, None),
     ("://1", Class::Weak, None),
     ("://2", Class::Weak, None),
     ("://3", Class::Weak, None),
@@ -128,11 +151,26 @@ const CODE: &[CodePattern] = &[
     ("://7", Class::Weak, None),
     ("://8", Class::Weak, None),
     ("://9", Class::Weak, None),
-    ("/tmp/", Class::Weak, None),
-    ("open(", Class::Weak, None),
-    ("writeFile", Class::Weak, None),
-    ("readFile", Class::Weak, None),
-    ("homedir", Class::Weak, None),
+    // Effectful calls, for import-time effects on unindented lines.
+    ("subprocess.run(", Class::EffectCall, None),
+    ("subprocess.call(", Class::EffectCall, None),
+    ("subprocess.Popen(", Class::EffectCall, None),
+    ("subprocess.check_output(", Class::EffectCall, None),
+    ("subprocess.check_call(", Class::EffectCall, None),
+    ("os.system(", Class::EffectCall, None),
+    ("os.popen(", Class::EffectCall, None),
+    ("urlopen(", Class::EffectCall, None),
+    ("requests.get(", Class::EffectCall, None),
+    ("requests.post(", Class::EffectCall, None),
+    ("socket.socket(", Class::EffectCall, None),
+    ("socket.create_connection(", Class::EffectCall, None),
+    ("urlretrieve(", Class::EffectCall, None),
+    ("execSync(", Class::EffectCall, None),
+    ("spawnSync(", Class::EffectCall, None),
+    ("https.get(", Class::EffectCall, None),
+    ("https.request(", Class::EffectCall, None),
+    ("http.get(", Class::EffectCall, None),
+    ("net.connect(", Class::EffectCall, None),
 ];
 
 fn patterns() -> Vec<Pattern> {
@@ -148,7 +186,11 @@ fn patterns() -> Vec<Pattern> {
         let bare = t.starts_with('.') && !t.contains('/');
         v.push(Pattern {
             text: t,
-            class: if bare { Class::BareDot } else { Class::Strong },
+            class: if bare {
+                Class::BareDot
+            } else {
+                Class::Target(NEED_CRED)
+            },
             signal: Some((Kind::CredentialFile, d)),
         });
     }
@@ -162,39 +204,51 @@ fn patterns() -> Vec<Pattern> {
     for (t, d) in signals::EXFIL_HOSTS {
         v.push(Pattern {
             text: t,
-            class: Class::Strong,
+            class: Class::Target(NEED_SEND),
             signal: Some((Kind::ExfilEndpoint, d)),
         });
     }
-    for (t, k, d) in signals::PERSISTENCE.iter().chain(signals::PROPAGATION) {
+    for (t, k, d) in signals::PERSISTENCE {
         v.push(Pattern {
             text: t,
-            class: Class::Strong,
+            class: Class::Target(NEED_WRITE),
+            signal: Some((*k, d)),
+        });
+    }
+    for (t, k, d) in signals::PROPAGATION {
+        v.push(Pattern {
+            text: t,
+            class: Class::Target(NEED_WRITE | NET),
             signal: Some((*k, d)),
         });
     }
     for t in signals::AI_FLAGS {
         v.push(Pattern {
             text: t,
-            class: Class::Strong,
+            class: Class::Target(RUN),
             signal: Some((Kind::AiCliBypass, "permission-bypass flag")),
         });
     }
     for (t, d) in signals::RUNTIMES {
         v.push(Pattern {
             text: t,
-            class: Class::Strong,
+            class: Class::Target(RUN | NET),
             signal: Some((Kind::SecondRuntime, d)),
         });
     }
     for t in ["trufflehog", "gitleaks"] {
         v.push(Pattern {
             text: t,
-            class: Class::Strong,
+            class: Class::Target(RUN),
             signal: Some((Kind::SecretScanner, "secret scanner")),
         });
     }
     v
+}
+
+/// Every pattern's text (benchmarks and tests).
+pub fn pattern_texts() -> Vec<&'static str> {
+    patterns().iter().map(|p| p.text).collect()
 }
 
 struct Compiled {
@@ -220,35 +274,52 @@ fn compiled() -> &'static Compiled {
 /// What the byte scan saw in one file.
 #[derive(Clone, Debug, Default)]
 pub struct Hits {
-    pub strong: bool,
+    /// Acts the named targets need (union of their masks).
+    pub target: u8,
+    /// Acts the file does (mask of `READ`, `WRITE`, `RUN`, `NET`).
+    pub act: u8,
+    /// A bare exec/eval within reach of a decode (the obfuscation idiom).
+    pub exec_near_decode: bool,
     pub exec: bool,
     pub decode: bool,
-    pub proc: bool,
-    pub net: bool,
-    /// A call-looking hit on an unindented line: possible import-time effect.
+    pub builtins: bool,
+    /// An effectful call on an unindented line: possible import-time effect.
     pub top_level: bool,
     /// Obfuscator-style `_0x` identifiers seen.
     pub hex_idents: usize,
+    /// `curl`/`wget` named.
+    pub fetch_tool: bool,
     /// Coarse signals (pattern hits), for files that are not parsed.
     pub coarse: Vec<Signal>,
+    /// The target patterns seen (for tuning and tests).
+    pub strong_by: Vec<&'static str>,
 }
 
 impl Hits {
     /// Whether the file deserves a grammar.
     pub fn worth_parsing(&self) -> bool {
-        self.strong
-            || (self.exec && self.decode)
+        (self.target & self.act) != 0
+            || self.exec_near_decode
+            || (self.builtins && self.exec)
             || self.hex_idents >= 8
-            || (self.top_level && (self.exec || self.proc || self.net))
+            || self.top_level
+            || (self.fetch_tool && self.act & RUN != 0)
     }
 
     pub fn any(&self) -> bool {
-        self.strong || self.exec || self.decode || self.proc || self.net || self.hex_idents > 0
+        self.target != 0
+            || self.exec
+            || self.decode
+            || self.act != 0
+            || self.hex_idents > 0
+            || self.fetch_tool
     }
 }
 
 /// Most coarse signals kept per file (a bundle can hit thousands of times).
 const MAX_COARSE: usize = 200;
+/// How far apart an exec and a decode may be to count as one idiom.
+const NEAR: usize = 2048;
 
 /// Scans `bytes` once.
 pub fn scan(bytes: &[u8]) -> Hits {
@@ -256,33 +327,56 @@ pub fn scan(bytes: &[u8]) -> Hits {
     let mut h = Hits::default();
     let mut line = 1u32;
     let mut last = 0usize;
+    let (mut last_exec, mut last_decode): (Option<usize>, Option<usize>) = (None, None);
     for m in c.ac.find_overlapping_iter(bytes) {
         let Some(p) = c.patterns.get(m.pattern().as_usize()) else {
             continue;
         };
         let (start, end) = (m.start(), m.end());
         match p.class {
-            Class::Strong => h.strong = true,
-            Class::BareDot => {
-                if !bare_boundary(bytes, start, end) {
+            Class::Target(_) | Class::BareDot => {
+                if p.class == Class::BareDot && !bare_boundary(bytes, start, end) {
                     continue;
                 }
-                h.strong = true;
+                h.target |= match p.class {
+                    Class::Target(need) => need,
+                    _ => NEED_CRED,
+                };
+                if h.strong_by.len() < 4 {
+                    h.strong_by.push(p.text);
+                }
             }
-            Class::Exec => h.exec = true,
-            Class::Decode => h.decode = true,
-            Class::Proc => h.proc = true,
-            Class::Net => h.net = true,
+            Class::Exec => {
+                if !bare_call(bytes, start) {
+                    continue;
+                }
+                h.exec = true;
+                h.exec_near_decode |= last_decode.is_some_and(|d| start - d < NEAR);
+                last_exec = Some(start);
+                if unindented_call(bytes, start) {
+                    h.top_level = true;
+                }
+            }
+            Class::Decode => {
+                h.decode = true;
+                h.exec_near_decode |= last_exec.is_some_and(|e| start - e < NEAR);
+                last_decode = Some(start);
+            }
+            Class::Act(a) => h.act |= a,
+            Class::EffectCall => {
+                h.act |= RUN | NET;
+                if unindented_call(bytes, start) {
+                    h.top_level = true;
+                }
+            }
+            Class::Builtins => h.builtins = true,
             Class::Weak => {
                 if p.text == "_0x" {
                     h.hex_idents += 1;
+                } else if p.text == "curl " || p.text == "wget " {
+                    h.fetch_tool = true;
                 }
             }
-        }
-        if matches!(p.class, Class::Exec | Class::Proc | Class::Net)
-            && unindented_call(bytes, start)
-        {
-            h.top_level = true;
         }
         if let Some((kind, detail)) = p.signal
             && h.coarse.len() < MAX_COARSE
@@ -303,6 +397,13 @@ pub fn scan(bytes: &[u8]) -> Hits {
     h
 }
 
+/// `exec(` as a call of the builtin, not `re.exec(` or `isFunction(`.
+fn bare_call(bytes: &[u8], start: usize) -> bool {
+    let before = start.checked_sub(1).and_then(|i| bytes.get(i)).copied();
+    before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'$'))
+        || (before == Some(b' ') && bytes.get(..start).is_some_and(|b| b.ends_with(b"new ")))
+}
+
 /// `.env` counts in `"/app/.env"` or `'.env'`, not in `process.env` or `.environ`.
 fn bare_boundary(bytes: &[u8], start: usize, end: usize) -> bool {
     let before = start.checked_sub(1).and_then(|i| bytes.get(i)).copied();
@@ -321,6 +422,11 @@ fn unindented_call(bytes: &[u8], pos: usize) -> bool {
     let head = bytes.get(..pos).unwrap_or(&[]);
     let start = memchr::memrchr(b'\n', head).map_or(0, |i| i + 1);
     let line = bytes.get(start..).unwrap_or(&[]);
+    // A minified line is everything at once: no evidence of module level.
+    let eol = memchr::memchr(b'\n', line).unwrap_or(line.len());
+    if eol > 1000 {
+        return false;
+    }
     let line = &line[..line.len().min(200)];
     let Some(&first) = line.first() else {
         return false;
@@ -339,11 +445,7 @@ fn unindented_call(bytes: &[u8], pos: usize) -> bool {
         b"\"",
         b"'",
     ];
-    // The hit must be a call on this line, not a name in a declaration.
-    let rest = bytes.get(pos..).unwrap_or(&[]);
-    let eol = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-    let has_paren = memchr::memchr(b'(', &rest[..eol.min(200)]).is_some();
-    has_paren && !DECLS.iter().any(|d| line.starts_with(d)) && !is_require_line(line)
+    !DECLS.iter().any(|d| line.starts_with(d)) && !is_require_line(line)
 }
 
 /// `const x = require('child_process')`: an import, not a call with effects.
@@ -369,8 +471,16 @@ mod tests {
 
     #[test]
     fn strong_hits_and_combinations_are_parsed() {
-        assert!(scan(b"p = '~/.aws/credentials'\n").worth_parsing());
+        assert!(scan(b"p = open('~/.aws/credentials')\n").worth_parsing());
         assert!(scan(b"x = open('.env')\n").worth_parsing());
+        // A path named without any act (docs, constants) is not enough.
+        assert!(!scan(b"p = '~/.aws/credentials'\n").worth_parsing());
+        // Far apart, an exec and a decode are not one idiom.
+        let mut far = b"exec(code)\n".to_vec();
+        far.extend(vec![b'#'; 4000]);
+        far.extend(b"\nx = base64.b64decode(s)\n");
+        assert!(!scan(&far).worth_parsing());
+        assert!(!scan(b"PATTERN = re.compile(r'x')\nm = /a/.exec(s)\n").worth_parsing());
         assert!(scan(b"exec(base64.b64decode(s))\n").worth_parsing());
         assert!(scan(b"subprocess.run(['ls'])\n").worth_parsing());
         // Indented: inside a function, not an import-time effect.

@@ -39,7 +39,7 @@ pub fn analyze(src: &[u8]) -> Option<FileSignals> {
             top_level: true,
         };
         w.visit(tree.root_node(), root, 0);
-        Some(w.c.out)
+        Some(w.c.finish())
     })
 }
 
@@ -167,6 +167,17 @@ impl<'a> Walker<'a> {
             "function_definition" | "lambda" => {
                 at.scope = self.c.scope();
                 at.top_level = false;
+                if let Some(name) = n.child_by_field_name("name") {
+                    let name = self.text(name);
+                    self.c.define(name, at.scope);
+                }
+            }
+            "expression_statement"
+                if n.named_child_count() == 1
+                    && n.named_child(0).is_some_and(|c| c.kind() == "string") =>
+            {
+                // A docstring documents; it does nothing.
+                return;
             }
             "if_statement" if self.is_main_guard(n) => at.top_level = false,
             "call" => self.call(n, at),
@@ -200,9 +211,10 @@ impl<'a> Walker<'a> {
             .child_by_field_name("value")
             .map(|v| self.text(v))
             .unwrap_or("");
-        if matches!(value, "__builtins__" | "globals()" | "vars(__builtins__)")
-            || value.ends_with("__dict__")
-        {
+        if matches!(
+            value,
+            "__builtins__" | "globals()" | "vars(__builtins__)" | "__builtins__.__dict__"
+        ) {
             let idx = n.child_by_field_name("subscript").map(|v| v.kind());
             if idx != Some("string") || value == "__builtins__" {
                 self.c.add(Kind::DynamicBuiltin, "builtins by name", at);
@@ -221,6 +233,9 @@ impl<'a> Walker<'a> {
             Some((b, n)) => (b, n),
             None => ("", callee.as_str()),
         };
+        if base.is_empty() || base == "self" {
+            self.c.called(name, at);
+        }
         for (kind, detail) in classify_call(base, name, args) {
             self.c.add(kind, detail, at);
         }
@@ -238,14 +253,6 @@ impl<'a> Walker<'a> {
         }
         if name == "getattr" && (args.contains("__builtins__") || args.contains("builtins")) {
             self.c.add(Kind::DynamicBuiltin, "getattr(builtins)", at);
-        }
-        if name == "__import__"
-            && args_node
-                .and_then(|a| a.named_child(0))
-                .is_some_and(|a| a.kind() != "string")
-        {
-            self.c
-                .add(Kind::DynamicBuiltin, "__import__ of a computed name", at);
         }
     }
 }

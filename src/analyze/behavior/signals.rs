@@ -590,6 +590,10 @@ pub struct Collector<'a> {
     lines: Lines<'a>,
     pub out: FileSignals,
     next_scope: u32,
+    /// Function name → its scopes.
+    defs: Vec<(String, u32)>,
+    /// (calling scope, called at module level, bare callee name).
+    calls: Vec<(u32, bool, String)>,
 }
 
 impl<'a> Collector<'a> {
@@ -601,7 +605,52 @@ impl<'a> Collector<'a> {
                 parsed: true,
             },
             next_scope: 0,
+            defs: Vec::new(),
+            calls: Vec::new(),
         }
+    }
+
+    /// Records `def name` / `function name` opening scope `scope`.
+    pub fn define(&mut self, name: &str, scope: u32) {
+        self.defs.push((name.to_string(), scope));
+    }
+
+    /// Records a call of a bare name from `at`.
+    pub fn called(&mut self, name: &str, at: Place) {
+        if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            self.calls.push((at.scope, at.top_level, name.to_string()));
+        }
+    }
+
+    /// The signals, with the bodies of functions that module-level code
+    /// calls (directly or through other functions) marked as running on load.
+    pub fn finish(mut self) -> FileSignals {
+        let mut live: Vec<u32> = Vec::new();
+        let mut queue: Vec<&str> = self
+            .calls
+            .iter()
+            .filter(|c| c.1)
+            .map(|c| c.2.as_str())
+            .collect();
+        while let Some(name) = queue.pop() {
+            for (_, scope) in self.defs.iter().filter(|d| d.0 == name) {
+                if !live.contains(scope) {
+                    live.push(*scope);
+                    queue.extend(
+                        self.calls
+                            .iter()
+                            .filter(|c| c.0 == *scope)
+                            .map(|c| c.2.as_str()),
+                    );
+                }
+            }
+        }
+        for s in &mut self.out.signals {
+            if live.contains(&s.scope) {
+                s.top_level = true;
+            }
+        }
+        self.out
     }
 
     /// A fresh function scope number.

@@ -1,6 +1,6 @@
 //! TG212: runs a local AI agent CLI with its permission checks disabled.
 
-use super::{FileCtx, escalate};
+use super::{FileCtx, grade};
 use crate::finding::{Finding, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
@@ -17,7 +17,7 @@ pub fn check(ctx: &FileCtx, out: &mut Vec<Finding>) {
     let sev = if ctx.a.credentials() {
         Severity::Critical
     } else {
-        escalate(ctx, META.severity)
+        grade(ctx, &ctx.a.ai_abuse)
     };
     let mut ev = ctx.a.ai_abuse.clone();
     ev.extend(ctx.a.credential.iter().copied());

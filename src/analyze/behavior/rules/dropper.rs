@@ -1,7 +1,7 @@
 //! TG210: downloads, makes executable and runs; pipes downloads into a
 //! shell; fetches a second runtime to run a payload.
 
-use super::{FileCtx, escalate};
+use super::{FileCtx, grade};
 use crate::finding::{Finding, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
@@ -22,5 +22,5 @@ pub fn check(ctx: &FileCtx, out: &mut Vec<Finding>) {
         d
     };
     let msg = format!("downloads and executes code ({})", details.join(", "));
-    out.push(ctx.finding(&META, escalate(ctx, META.severity), msg, &ctx.a.dropper));
+    out.push(ctx.finding(&META, grade(ctx, &ctx.a.dropper), msg, &ctx.a.dropper));
 }

@@ -160,6 +160,17 @@ pub struct Assessment<'a> {
 const EXEC: &[Kind] = &[Kind::Exec, Kind::ExecDecoded];
 const RUNS: &[Kind] = &[Kind::Exec, Kind::ExecDecoded, Kind::Subprocess];
 const SINKS: &[Kind] = &[Kind::NetworkSend, Kind::ExfilEndpoint, Kind::HardcodedIp];
+/// Signals that are acts (not mere literals): what makes module-level code matter.
+const ACTS: &[Kind] = &[
+    Kind::FileWrite,
+    Kind::Subprocess,
+    Kind::Network,
+    Kind::NetworkSend,
+    Kind::Exec,
+    Kind::ExecDecoded,
+    Kind::Download,
+    Kind::Chmod,
+];
 const WRITES: &[Kind] = &[Kind::FileWrite, Kind::Subprocess];
 
 /// Credential details too common in ordinary configuration loading to count
@@ -206,8 +217,8 @@ pub fn assess(s: &FileSignals, lang: Lang) -> Assessment<'_> {
         a.obfuscation = of(&[Kind::Decode, Kind::Exec]);
     } else if s.together(&[&[Kind::DynamicBuiltin], RUNS]) {
         a.obfuscation = of(&[Kind::DynamicBuiltin, Kind::Exec, Kind::Subprocess]);
-    } else if s.together(&[&[Kind::HighEntropy], &[Kind::Exec, Kind::Decode]]) {
-        a.obfuscation = of(&[Kind::HighEntropy, Kind::Exec, Kind::Decode]);
+    } else if s.together(&[&[Kind::HighEntropy], EXEC]) {
+        a.obfuscation = of(&[Kind::HighEntropy, Kind::Exec]);
     } else if s.has(Kind::ObfuscatorStyle)
         && s.any(&[
             Kind::Exec,
@@ -230,11 +241,18 @@ pub fn assess(s: &FileSignals, lang: Lang) -> Assessment<'_> {
         .filter(|d| !SOFT_CREDENTIALS.contains(d))
         .collect();
     let soft = s.details(&[Kind::CredentialFile]).len() > stores.len();
-    let scanner = s.has(Kind::SecretScanner);
+    let _ = soft;
+    // A scanner named in text (docs, rule tables) is not a scanner run.
+    let scanner = s.together(&[&[Kind::SecretScanner], &[Kind::Subprocess]])
+        || (lang == Lang::Shell && s.has(Kind::SecretScanner));
     let dump = s.has(Kind::EnvDump);
-    a.credential_strong = scanner || dump || stores.len() >= 2 || (stores.len() == 1 && soft);
-    if a.credential_strong || !stores.is_empty() {
-        a.credential = of(&[Kind::CredentialFile, Kind::SecretScanner, Kind::EnvDump]);
+    a.credential_strong = scanner || stores.len() >= 2;
+    if a.credential_strong || dump || !stores.is_empty() {
+        let mut kinds = vec![Kind::CredentialFile, Kind::EnvDump];
+        if scanner {
+            kinds.push(Kind::SecretScanner);
+        }
+        a.credential = of(&kinds);
     }
     a.exfil_sink = of(SINKS);
     let loot: &[Kind] = &[Kind::CredentialFile, Kind::EnvDump, Kind::SecretScanner];
@@ -285,8 +303,8 @@ pub fn assess(s: &FileSignals, lang: Lang) -> Assessment<'_> {
     // Droppers: fetch, make executable, run; or fetch a second runtime.
     let shell = lang == Lang::Shell;
     let fetch: &[Kind] = &[Kind::Download, Kind::Network];
-    if s.has(Kind::PipeToShell) {
-        a.dropper = of(&[Kind::PipeToShell]);
+    if s.together(&[&[Kind::PipeToShell], RUNS]) || (shell && s.has(Kind::PipeToShell)) {
+        a.dropper = of(&[Kind::PipeToShell, Kind::Subprocess]);
     } else if s.together(&[fetch, &[Kind::Chmod], &[Kind::Subprocess]])
         || (shell && s.has(Kind::Download) && s.has(Kind::Chmod))
     {
@@ -317,14 +335,19 @@ pub fn assess(s: &FileSignals, lang: Lang) -> Assessment<'_> {
     a
 }
 
-/// The severity of a category finding: `base`, raised to critical when
-/// the file runs unasked, or when it also steals and sends.
-pub fn escalate(ctx: &FileCtx, base: Severity) -> Severity {
+/// The severity of a category finding from where it runs: critical when
+/// the file runs unasked (install, startup) or also steals and sends; high
+/// when it runs on import or meets another category; medium for a single
+/// behaviour inside a library function, which a user's own call triggers
+/// (a CLI writing shell completion, a tool installing a browser).
+pub fn grade(ctx: &FileCtx, own: &[&Signal]) -> Severity {
     let a = ctx.a;
-    let stealing = !a.exfil.is_empty();
-    if ctx.role.runs_unasked() || stealing {
+    if ctx.role.runs_unasked() || !a.exfil.is_empty() {
         Severity::Critical
+    } else if own.iter().any(|s| s.top_level && ACTS.contains(&s.kind)) || a.categories().len() >= 2
+    {
+        Severity::High
     } else {
-        base
+        Severity::Medium
     }
 }

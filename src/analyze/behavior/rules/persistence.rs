@@ -1,7 +1,7 @@
 //! TG208: installs itself to run again (systemd, cron, shell rc, launch
 //! agents, Python startup hooks, AI-agent and editor configs).
 
-use super::{FileCtx, escalate};
+use super::{FileCtx, grade};
 use crate::finding::{Finding, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
@@ -22,5 +22,10 @@ pub fn check(ctx: &FileCtx, out: &mut Vec<Finding>) {
         crate::analyze::behavior::signals::Kind::AgentConfig,
     ]);
     let msg = format!("writes a persistence location: {}", targets.join(", "));
-    out.push(ctx.finding(&META, escalate(ctx, META.severity), msg, &ctx.a.persistence));
+    out.push(ctx.finding(
+        &META,
+        grade(ctx, &ctx.a.persistence),
+        msg,
+        &ctx.a.persistence,
+    ));
 }

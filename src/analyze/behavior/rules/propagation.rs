@@ -1,7 +1,7 @@
 //! TG209: spreads: publishes packages, pushes to repositories, writes
 //! workflows, registers runners, creates privileged Kubernetes workloads.
 
-use super::{FileCtx, escalate};
+use super::{FileCtx, grade};
 use crate::analyze::behavior::signals::Kind;
 use crate::finding::{Finding, RuleMeta, Severity};
 
@@ -21,7 +21,7 @@ pub fn check(ctx: &FileCtx, out: &mut Vec<Finding>) {
     let sev = if ctx.a.credentials() {
         Severity::Critical
     } else {
-        escalate(ctx, META.severity)
+        grade(ctx, &ctx.a.propagation)
     };
     let mut ev = ctx.a.propagation.clone();
     ev.extend(ctx.a.credential.iter().copied());
