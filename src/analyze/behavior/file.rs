@@ -152,6 +152,24 @@ pub fn is_startup_name(rel: &str) -> bool {
     matches!(name, "sitecustomize.py" | "usercustomize.py")
 }
 
+/// Analyses a file that runs unasked (install script, startup hook): always
+/// parsed unless it is a bundle, whatever the pre-filter says.
+pub fn analyze_forced(rel: &str, bytes: &[u8]) -> Option<FileFacts> {
+    let lang = lang_of(rel)?;
+    if !matches!(lang, Lang::Python | Lang::JavaScript) {
+        return None;
+    }
+    let bundle = lang == Lang::JavaScript && is_bundle(bytes);
+    if bundle {
+        return None;
+    }
+    let signals = match lang {
+        Lang::Python => python::analyze(bytes),
+        _ => javascript::analyze(bytes),
+    }?;
+    Some(facts(rel, lang, signals, false, None, None, None))
+}
+
 /// Signals of a code file: pre-filter, then a grammar when worth it; a
 /// bundle (or a file the grammar cannot take) keeps the coarse hits.
 pub fn code_signals(bytes: &[u8], lang: Lang) -> (FileSignals, bool) {

@@ -25,6 +25,7 @@ pub fn analyze(src: &[u8]) -> Option<FileSignals> {
         let tree = parser.parse(src, None)?;
         let mut w = Walker {
             src,
+            nested: false,
             c: Collector::new(src),
             child_process: memchr::memmem::find(src, b"child_process").is_some(),
         };
@@ -41,6 +42,8 @@ pub fn analyze(src: &[u8]) -> Option<FileSignals> {
 
 struct Walker<'a> {
     src: &'a [u8],
+    /// Walking a decoded payload (decoded once, not recursively).
+    nested: bool,
     c: Collector<'a>,
     child_process: bool,
 }
@@ -124,6 +127,15 @@ impl<'a> Walker<'a> {
     fn exec(&mut self, args: &str, at: Place, what: &'static str) {
         if let Some(d) = decode_in(args) {
             self.c.add(Kind::ExecDecoded, d, at);
+            if d == "base64" && !self.nested {
+                // What the hidden code does, placed on the eval line.
+                let inner = super::signals::decode_base64_literal(args);
+                if let Some(sub) = inner.and_then(|b| nested(&b)) {
+                    for s in sub.signals {
+                        self.c.add(s.kind, s.detail, at);
+                    }
+                }
+            }
         } else if !is_plain_literal(args) {
             self.c.add(Kind::Exec, what, at);
         }
@@ -161,6 +173,28 @@ impl<'a> Walker<'a> {
             self.c.add(kind, detail, at);
         }
     }
+}
+
+/// A decoded payload, parsed with a fresh parser (the thread's is busy).
+fn nested(src: &[u8]) -> Option<FileSignals> {
+    let mut p = Parser::new();
+    p.set_language(&tree_sitter_javascript::LANGUAGE.into())
+        .ok()?;
+    let tree = p.parse(src, None)?;
+    let mut w = Walker {
+        src,
+        nested: true,
+        c: Collector::new(src),
+        child_process: memchr::memmem::find(src, b"child_process").is_some(),
+    };
+    let root = Place {
+        row: 0,
+        col: 0,
+        scope: 0,
+        top_level: true,
+    };
+    w.visit(tree.root_node(), root, 0);
+    Some(w.c.finish())
 }
 
 /// `function f() {}`, `const f = () => {}`, `f: function () {}`, `f() {}`.

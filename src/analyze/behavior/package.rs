@@ -108,6 +108,7 @@ pub fn analyze(unit: &Unit) -> (Vec<Finding>, Vec<InputError>) {
     };
     read_manifests(&mut pkg, &mut errors);
     assign_roles(&mut pkg);
+    reparse_unasked(&mut pkg);
     let mut findings = Vec::new();
     super::rules::check(&pkg, &mut findings);
     for f in &mut findings {
@@ -116,6 +117,36 @@ pub fn analyze(unit: &Unit) -> (Vec<Finding>, Vec<InputError>) {
         }
     }
     (findings, errors)
+}
+
+/// Files that run unasked get a grammar even when the pre-filter passed
+/// them over: an install script that only downloads is still worth rating.
+fn reparse_unasked(pkg: &mut Pkg) {
+    let todo: Vec<String> = pkg
+        .roles
+        .iter()
+        .filter(|(rel, role)| {
+            role.runs_unasked()
+                && pkg.seen.contains(*rel)
+                && pkg
+                    .file(rel)
+                    .is_none_or(|f| !f.signals.parsed && !f.bundle && f.lang != Lang::Pth)
+        })
+        .map(|(rel, _)| rel.clone())
+        .collect();
+    for rel in todo {
+        let Some(bytes) = walk::read_one(pkg.unit, &rel) else {
+            continue;
+        };
+        if let Some(mut facts) = file::analyze_forced(&rel, &bytes) {
+            if let Some(old) = pkg.files.iter_mut().find(|f| f.rel == rel) {
+                facts.record_mismatch = old.record_mismatch.take();
+                *old = facts;
+            } else {
+                pkg.files.push(facts);
+            }
+        }
+    }
 }
 
 /// The package root: the directory of the shallowest manifest.

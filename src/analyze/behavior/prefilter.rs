@@ -476,7 +476,7 @@ mod tests {
         // A path named without any act (docs, constants) is not enough.
         assert!(!scan(b"p = '~/.aws/credentials'\n").worth_parsing());
         // Far apart, an exec and a decode are not one idiom.
-        let mut far = b"exec(code)\n".to_vec();
+        let mut far = b"def f():\n    exec(code)\n".to_vec();
         far.extend(vec![b'#'; 4000]);
         far.extend(b"\nx = base64.b64decode(s)\n");
         assert!(!scan(&far).worth_parsing());

@@ -16,6 +16,16 @@ thread_local! {
 /// Parses `src` and returns its signals; `None` when the grammar cannot be
 /// loaded or the parser gives up.
 pub fn analyze(src: &[u8]) -> Option<FileSignals> {
+    analyze_nested(src, 0)
+}
+
+/// Decoded payloads are parsed with a fresh parser (the thread's is busy).
+fn analyze_nested(src: &[u8], depth: u8) -> Option<FileSignals> {
+    if depth > 0 {
+        let mut p = Parser::new();
+        p.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
+        return walk_tree(&mut p, src, depth);
+    }
     PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -24,9 +34,16 @@ pub fn analyze(src: &[u8]) -> Option<FileSignals> {
             *slot = Some(p);
         }
         let parser = slot.as_mut()?;
+        walk_tree(parser, src, depth)
+    })
+}
+
+fn walk_tree(parser: &mut Parser, src: &[u8], depth: u8) -> Option<FileSignals> {
+    {
         let tree = parser.parse(src, None)?;
         let mut w = Walker {
             src,
+            depth,
             c: Collector::new(src),
             site_packages: memchr::memmem::find(src, b"site-packages").is_some()
                 || memchr::memmem::find(src, b"getsitepackages").is_some()
@@ -40,7 +57,7 @@ pub fn analyze(src: &[u8]) -> Option<FileSignals> {
         };
         w.visit(tree.root_node(), root, 0);
         Some(w.c.finish())
-    })
+    }
 }
 
 /// Node kinds a benign `.pth` hook is made of: imports, a call on an
@@ -148,6 +165,8 @@ fn benign_call(n: Node, src: &[u8]) -> bool {
 
 struct Walker<'a> {
     src: &'a [u8],
+    /// Nesting of decoded payloads (0 = the file itself).
+    depth: u8,
     c: Collector<'a>,
     site_packages: bool,
 }
@@ -247,12 +266,32 @@ impl<'a> Walker<'a> {
                 .is_some_and(|a| a.kind() == "string");
             if has_decode(args) {
                 self.c.add(Kind::ExecDecoded, decode_name(args), at);
+                self.payload(args, at);
             } else if !literal {
                 self.c.add(Kind::Exec, "exec/eval", at);
             }
         }
         if name == "getattr" && (args.contains("__builtins__") || args.contains("builtins")) {
             self.c.add(Kind::DynamicBuiltin, "getattr(builtins)", at);
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// The payload of `exec(b64decode("…"))`, decoded and analysed in turn,
+    /// its signals placed on the exec line: what the hidden code does.
+    fn payload(&mut self, args: &str, at: Place) {
+        if self.depth >= 2 {
+            return;
+        }
+        let Some(inner) = super::signals::decode_base64_literal(args) else {
+            return;
+        };
+        let Some(sub) = analyze_nested(&inner, self.depth + 1) else {
+            return;
+        };
+        for s in sub.signals {
+            self.c.add(s.kind, s.detail, at);
         }
     }
 }

@@ -160,6 +160,21 @@ impl FileSignals {
         })
     }
 
+    /// Like [`Self::together`], but the module level counts only for itself:
+    /// a module-level literal does not pair with every function.
+    pub fn same_scope(&self, groups: &[&[Kind]]) -> bool {
+        let mut scopes: Vec<u32> = self.signals.iter().map(|s| s.scope).collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+        scopes.iter().any(|&sc| {
+            groups.iter().all(|g| {
+                self.signals
+                    .iter()
+                    .any(|s| s.scope == sc && g.contains(&s.kind))
+            })
+        })
+    }
+
     /// Distinct details of the given kinds (e.g. how many credential stores).
     pub fn details(&self, ks: &[Kind]) -> Vec<&'static str> {
         let mut d: Vec<&'static str> = self.of(ks).map(|s| s.detail).collect();
@@ -500,6 +515,24 @@ fn is_local_ip(p: &[&str]) -> bool {
 pub fn is_secret_var(name: &str) -> bool {
     SECRET_VARS.contains(&name)
         || (name.starts_with("AWS_") && (name.contains("SECRET") || name.contains("KEY")))
+}
+
+/// The first string literal of `args` decoded as base64, when it is one
+/// (bounded: payloads over 1 MiB are not unpacked).
+pub fn decode_base64_literal(args: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let start = args.find(['"', '\''])?;
+    let q = args[start..].chars().next()?;
+    let body = &args[start + 1..];
+    let end = body.find(q)?;
+    let lit: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
+    if lit.len() < 16 || lit.len() > (1 << 20) {
+        return None;
+    }
+    let cfg = base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent);
+    let engine = base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, cfg);
+    engine.decode(lit).ok()
 }
 
 /// Shannon entropy in bits per byte.

@@ -324,6 +324,27 @@ pub fn for_each_file(
     }
 }
 
+/// Reads one file of a unit again (a file that turned out to run at
+/// install or startup after the manifests were read).
+pub fn read_one(unit: &Unit, rel: &str) -> Option<Vec<u8>> {
+    match &unit.source {
+        Source::Installed { base, .. } => read_small(&base.join(rel)).ok(),
+        Source::Dir { root } => read_small(&root.join(rel)).ok(),
+        Source::Archive { path, kind } => {
+            let mut found = None;
+            archive::visit_path(
+                path,
+                *kind,
+                &Limits::default(),
+                &mut |e: &EntryInfo| e.name == rel,
+                &mut |_, b: &[u8]| found = Some(b.to_vec()),
+            )
+            .ok()?;
+            found
+        }
+    }
+}
+
 fn read_small(path: &Path) -> Result<Vec<u8>, String> {
     let meta = fs::symlink_metadata(path).map_err(|e| e.to_string())?;
     if meta.file_type().is_symlink() {

@@ -312,7 +312,7 @@ pub fn assess(s: &FileSignals, lang: Lang) -> Assessment<'_> {
     } else if s.has(Kind::SecondRuntime) && (shell || s.any(&[Kind::Subprocess, Kind::Download])) {
         a.dropper = of(&[Kind::SecondRuntime, Kind::Download, Kind::Subprocess]);
     }
-    if s.together(&[&[Kind::AiCliBypass], &[Kind::Subprocess]])
+    if s.same_scope(&[&[Kind::AiCliBypass], &[Kind::Subprocess]])
         || (shell && s.has(Kind::AiCliBypass))
     {
         a.ai_abuse = of(&[Kind::AiCliBypass, Kind::Subprocess]);
