@@ -17,9 +17,37 @@ pub mod rules;
 pub mod signals;
 pub mod walk;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 use super::{Analysis, Output, ScanContext};
 use crate::finding::RuleMeta;
 use rayon::prelude::*;
+
+/// Fuzz entry point: one input as every kind of file the analysis reads
+/// (Python, JavaScript, `.pth`, shell, manifests), then the rules. Must
+/// never panic. Reached from `fuzz/fuzz_targets/behavior_file.rs` and tests.
+pub fn fuzz_file(data: &[u8]) {
+    for rel in [
+        "m.py",
+        "m.js",
+        "x.pth",
+        "s.sh",
+        "package.json",
+        "setup.py",
+        "bin",
+    ] {
+        let f = walk::FileRef {
+            rel,
+            bytes: data,
+            record: None,
+        };
+        let _ = file::analyze(&f);
+        let _ = file::analyze_forced(rel, data);
+    }
+    let _ = python::benign_hook_shape(data);
+    let _ = signals::decode_base64_literal(&String::from_utf8_lossy(data));
+}
 
 /// The `behavior` analysis.
 pub struct Behavior;
