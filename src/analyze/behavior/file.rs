@@ -58,7 +58,8 @@ const BUNDLE_BYTES: usize = 512 << 10;
 /// Python larger than this is generated code: cheap checks only.
 const MAX_PARSE_PY: usize = 2 << 20;
 
-fn lang_of(rel: &str) -> Option<Lang> {
+/// The language of a file, by name.
+pub fn lang_of(rel: &str) -> Option<Lang> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let lower = name.to_ascii_lowercase();
     if matches!(name, "package.json" | "pyproject.toml" | "binding.gyp")
@@ -85,7 +86,7 @@ pub fn analyze(f: &FileRef) -> Option<FileFacts> {
     let record_mismatch = f
         .record
         .and_then(|(hash, size)| check_record(f.bytes, hash, size));
-    let lang = match lang_of(f.rel) {
+    let lang = match lang_of(f.rel).or_else(|| shebang_lang(f.bytes)) {
         Some(l) => l,
         None => {
             let binary = executable_format(f.bytes)?;
@@ -143,6 +144,22 @@ fn facts(
         binary,
         text,
         record_mismatch,
+    }
+}
+
+/// An extension-less script, by its `#!` line (npm `bin` files, shell scripts).
+pub fn shebang_lang(head: &[u8]) -> Option<Lang> {
+    let rest = head.strip_prefix(b"#!")?;
+    let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len()).min(120);
+    let line = String::from_utf8_lossy(&rest[..end]);
+    if line.contains("node") {
+        Some(Lang::JavaScript)
+    } else if line.contains("python") {
+        Some(Lang::Python)
+    } else if line.contains("sh") {
+        Some(Lang::Shell)
+    } else {
+        None
     }
 }
 

@@ -335,7 +335,18 @@ fn classify_call(
         }
         _ => {}
     }
+    if v.iter().any(|(k, _)| *k == Kind::NetworkSend) && whole_env(args) {
+        v.push((Kind::EnvDump, "whole environment"));
+    }
     v
+}
+
+/// `process.env` passed whole (not `process.env.X` or `process.env[…]`).
+fn whole_env(args: &str) -> bool {
+    args.match_indices("process.env").any(|(i, m)| {
+        let next = args[i + m.len()..].chars().next();
+        !matches!(next, Some('.') | Some('['))
+    })
 }
 
 #[cfg(test)]

@@ -271,6 +271,10 @@ impl<'a> Walker<'a> {
                 self.c.add(Kind::Exec, "exec/eval", at);
             }
         }
+        if callee.starts_with("getattr(") && callee.contains("builtins") {
+            // `getattr(__builtins__, "ex" + "ec")(payload)`: a hidden exec.
+            self.c.add(Kind::Exec, "builtin called by name", at);
+        }
         if name == "getattr" && (args.contains("__builtins__") || args.contains("builtins")) {
             self.c.add(Kind::DynamicBuiltin, "getattr(builtins)", at);
         }
@@ -445,6 +449,13 @@ fn classify_call(base: &str, name: &str, args: &str) -> Vec<(Kind, &'static str)
     {
         v.push((Kind::Kubernetes, "creates workloads"));
     }
+    let sends = v.iter().any(|(k, _)| *k == Kind::NetworkSend);
+    if sends && whole_environ(args) {
+        v.push((Kind::EnvDump, "whole environment"));
+    }
+    if name == "connect" && base.ends_with("sqlite3") {
+        v.push((Kind::FileRead, "sqlite database"));
+    }
     if matches!(name, "dumps" | "str")
         && args.contains("os.environ")
         && !args.contains("os.environ.get")
@@ -452,6 +463,14 @@ fn classify_call(base: &str, name: &str, args: &str) -> Vec<(Kind, &'static str)
         v.push((Kind::EnvDump, "whole environment"));
     }
     v
+}
+
+/// `os.environ` passed whole (not `os.environ.get(…)` or `os.environ[…]`).
+fn whole_environ(args: &str) -> bool {
+    args.match_indices("os.environ").any(|(i, m)| {
+        let next = args[i + m.len()..].chars().next();
+        !matches!(next, Some('.') | Some('['))
+    })
 }
 
 /// `open(path)` reads; `open(path, "w")` writes.

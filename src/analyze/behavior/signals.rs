@@ -715,5 +715,20 @@ impl<'a> Collector<'a> {
         if is_payload_literal(text.as_bytes()) {
             self.add(Kind::HighEntropy, "encoded blob", at);
         }
+        // Code handed to `python -c` / `node -e` as a string.
+        if (text.contains("exec(") || text.contains("eval("))
+            && [
+                "b64decode",
+                "decompress",
+                "fromhex",
+                "'base64'",
+                "\"base64\"",
+                "atob(",
+            ]
+            .iter()
+            .any(|d| text.contains(d))
+        {
+            self.add(Kind::ExecDecoded, "code in a string", at);
+        }
     }
 }

@@ -245,12 +245,12 @@ pub fn for_each_file(
                 .filter(|file| wanted(&file.rel))
                 .filter_map(|file| {
                     let path = base.join(&file.rel);
-                    match read_small(&path) {
-                        Ok(bytes) => {
+                    match read_wanted(&path, &file.rel) {
+                        Ok((bytes, whole)) => {
                             f(FileRef {
                                 rel: &file.rel,
                                 bytes: &bytes,
-                                record: Some((&file.hash, file.size)),
+                                record: whole.then_some((&file.hash, file.size)),
                             });
                             None
                         }
@@ -273,8 +273,8 @@ pub fn for_each_file(
             let errs: Vec<InputError> = files
                 .par_iter()
                 .filter(|rel| wanted(rel))
-                .filter_map(|rel| match read_small(&root.join(rel)) {
-                    Ok(bytes) => {
+                .filter_map(|rel| match read_wanted(&root.join(rel), rel) {
+                    Ok((bytes, _)) => {
                         f(FileRef {
                             rel,
                             bytes: &bytes,
@@ -343,6 +343,23 @@ pub fn read_one(unit: &Unit, rel: &str) -> Option<Vec<u8>> {
             found
         }
     }
+}
+
+/// Code and manifests are read whole; other files only as far as needed to
+/// recognise an executable or a `#!` script (then whole). `true` = whole.
+fn read_wanted(path: &Path, rel: &str) -> Result<(Vec<u8>, bool), String> {
+    if super::file::lang_of(rel).is_some() {
+        return read_small(path).map(|b| (b, true));
+    }
+    let mut head = [0u8; 256];
+    let n = fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .map_err(|e| e.to_string())?;
+    let head = &head[..n];
+    if head.starts_with(b"#!") {
+        return read_small(path).map(|b| (b, true));
+    }
+    Ok((head.to_vec(), false))
 }
 
 fn read_small(path: &Path) -> Result<Vec<u8>, String> {

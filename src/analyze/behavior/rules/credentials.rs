@@ -17,7 +17,7 @@ pub fn check(ctx: &FileCtx, out: &mut Vec<Finding>) {
         return;
     }
     let s = &ctx.file.signals;
-    let reads = s.any(&[Kind::FileRead, Kind::Subprocess])
+    let reads = s.any(&[Kind::FileRead, Kind::FileWrite, Kind::Subprocess])
         || s.has(Kind::SecretScanner)
         || s.has(Kind::EnvDump);
     let sev = if ctx.role.runs_unasked() && reads {

@@ -258,7 +258,7 @@ pub fn assess(s: &FileSignals, lang: Lang) -> Assessment<'_> {
     let loot: &[Kind] = &[Kind::CredentialFile, Kind::EnvDump, Kind::SecretScanner];
     if (a.credentials() && s.together(&[loot, SINKS]))
         || s.together(&[
-            &[Kind::ExfilEndpoint],
+            &[Kind::ExfilEndpoint, Kind::HardcodedIp],
             &[
                 Kind::FileRead,
                 Kind::EnvDump,
