@@ -176,9 +176,9 @@ pub fn analyze_forced(rel: &str, bytes: &[u8]) -> Option<FileFacts> {
     if !matches!(lang, Lang::Python | Lang::JavaScript) {
         return None;
     }
-    let bundle = lang == Lang::JavaScript && is_bundle(bytes);
-    if bundle {
-        return None;
+    if lang == Lang::JavaScript && is_bundle(bytes) {
+        let (signals, _) = coarse_or_parsed(bytes, lang, true);
+        return Some(facts(rel, lang, signals, true, None, None, None));
     }
     let signals = match lang {
         Lang::Python => python::analyze(bytes),
@@ -190,8 +190,18 @@ pub fn analyze_forced(rel: &str, bytes: &[u8]) -> Option<FileFacts> {
 /// Signals of a code file: pre-filter, then a grammar when worth it; a
 /// bundle (or a file the grammar cannot take) keeps the coarse hits.
 pub fn code_signals(bytes: &[u8], lang: Lang) -> (FileSignals, bool) {
-    let hits = prefilter::scan(bytes);
     let bundle = lang == Lang::JavaScript && is_bundle(bytes);
+    if bundle && !prefilter::bundle_markers(bytes) {
+        // A vendored bundle with none of the worm markers: nothing to see,
+        // and not worth a full pass (install-script bundles get one later).
+        return (FileSignals::default(), true);
+    }
+    coarse_or_parsed(bytes, lang, bundle)
+}
+
+/// The full pre-filter pass, then a grammar or coarse signals.
+fn coarse_or_parsed(bytes: &[u8], lang: Lang, bundle: bool) -> (FileSignals, bool) {
+    let hits = prefilter::scan(bytes);
     let mut out = FileSignals::default();
     if hits.hex_idents >= 8 {
         out.push(Signal {

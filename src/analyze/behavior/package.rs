@@ -130,7 +130,7 @@ fn reparse_unasked(pkg: &mut Pkg) {
                 && pkg.seen.contains(*rel)
                 && pkg
                     .file(rel)
-                    .is_none_or(|f| !f.signals.parsed && !f.bundle && f.lang != Lang::Pth)
+                    .is_none_or(|f| !f.signals.parsed && f.lang != Lang::Pth)
         })
         .map(|(rel, _)| rel.clone())
         .collect();

@@ -404,6 +404,29 @@ fn bare_call(bytes: &[u8], start: usize) -> bool {
         || (before == Some(b' ') && bytes.get(..start).is_some_and(|b| b.ends_with(b"new ")))
 }
 
+/// Markers of worms and stealers that a vendored bundle never needs: one
+/// fast search (few patterns, so the searcher skips with SIMD) decides
+/// whether a bundle gets the full pass.
+pub fn bundle_markers(bytes: &[u8]) -> bool {
+    static M: OnceLock<AhoCorasick> = OnceLock::new();
+    let m = M.get_or_init(|| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build([
+                "trufflehog",
+                "gitleaks",
+                "dangerously-skip-permissions",
+                "trust-all-tools",
+                "npm publish",
+                "/webhooks/",
+                "_0x",
+                "bun.sh",
+            ])
+            .unwrap_or_else(|e| panic!("bundle markers: {e}"))
+    });
+    m.is_match(bytes)
+}
+
 /// `.env` counts in `"/app/.env"` or `'.env'`, not in `process.env` or `.environ`.
 fn bare_boundary(bytes: &[u8], start: usize, end: usize) -> bool {
     let before = start.checked_sub(1).and_then(|i| bytes.get(i)).copied();
