@@ -7,7 +7,7 @@
 //! the hits themselves become coarse, whole-file signals.
 
 use super::signals::{self, Kind, Signal};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 use std::sync::OnceLock;
 
 /// How a pattern counts toward the decision to parse.
@@ -82,7 +82,22 @@ const CODE: &[CodePattern] = &[
         Class::Builtins,
         Some((Kind::DynamicBuiltin, "__builtins__")),
     ),
-    ("_0x", Class::Weak, None),
+    ("_0x0", Class::Weak, None),
+    ("_0x1", Class::Weak, None),
+    ("_0x2", Class::Weak, None),
+    ("_0x3", Class::Weak, None),
+    ("_0x4", Class::Weak, None),
+    ("_0x5", Class::Weak, None),
+    ("_0x6", Class::Weak, None),
+    ("_0x7", Class::Weak, None),
+    ("_0x8", Class::Weak, None),
+    ("_0x9", Class::Weak, None),
+    ("_0xa", Class::Weak, None),
+    ("_0xb", Class::Weak, None),
+    ("_0xc", Class::Weak, None),
+    ("_0xd", Class::Weak, None),
+    ("_0xe", Class::Weak, None),
+    ("_0xf", Class::Weak, None),
     (
         "subprocess",
         Class::Act(RUN),
@@ -184,13 +199,18 @@ fn patterns() -> Vec<Pattern> {
         .collect();
     for (t, d) in signals::CREDENTIALS {
         let bare = t.starts_with('.') && !t.contains('/');
+        // `.env` alone is configuration loading (python-dotenv): it never
+        // makes a credential finding by itself, so it does not buy a parse.
+        let class = if signals::SOFT_CREDENTIAL_PATTERNS.contains(t) {
+            Class::Weak
+        } else if bare {
+            Class::BareDot
+        } else {
+            Class::Target(NEED_CRED)
+        };
         v.push(Pattern {
             text: t,
-            class: if bare {
-                Class::BareDot
-            } else {
-                Class::Target(NEED_CRED)
-            },
+            class,
             signal: Some((Kind::CredentialFile, d)),
         });
     }
@@ -251,24 +271,89 @@ pub fn pattern_texts() -> Vec<&'static str> {
     patterns().iter().map(|p| p.text).collect()
 }
 
+/// The matcher: an Aho–Corasick DFA (anchored) verifies candidate positions
+/// that a 4-byte bloom filter over every pattern's first four bytes lets
+/// through. The bloom test is a multiply, a shift and an L1 lookup per byte,
+/// several times cheaper than a DFA transition, and rejects >99 % of
+/// positions in real code; the DFA then reports every pattern (overlapping)
+/// that starts there.
 struct Compiled {
-    ac: AhoCorasick,
+    dfa: aho_corasick::dfa::DFA,
     patterns: Vec<Pattern>,
+    bloom: Box<[u64; BLOOM_WORDS]>,
+    max_len: usize,
+}
+
+const BLOOM_BITS: u32 = 16;
+
+const BLOOM_WORDS: usize = 1 << (BLOOM_BITS - 6);
+
+fn bloom_key(w: [u8; 4]) -> usize {
+    (u32::from_le_bytes(w).wrapping_mul(0x9E37_79B1) >> (32 - BLOOM_BITS)) as usize
 }
 
 fn compiled() -> &'static Compiled {
     static C: OnceLock<Compiled> = OnceLock::new();
     C.get_or_init(|| {
         let patterns = patterns();
-        let ac = AhoCorasick::builder()
+        let dfa = aho_corasick::dfa::Builder::new()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .start_kind(aho_corasick::StartKind::Anchored)
             .build(patterns.iter().map(|p| p.text))
             // The patterns are constants; a failure here is a programming error
             // caught by every test, never input-dependent.
             .unwrap_or_else(|e| panic!("behaviour pre-filter patterns: {e}"));
-        Compiled { ac, patterns }
+        let mut bloom = Box::new([0u64; BLOOM_WORDS]);
+        for p in &patterns {
+            if let Some(w) = p.text.as_bytes().first_chunk::<4>() {
+                let k = bloom_key(*w);
+                bloom[(k >> 6) & (BLOOM_WORDS - 1)] |= 1 << (k & 63);
+            }
+        }
+        let max_len = patterns.iter().map(|p| p.text.len()).max().unwrap_or(0);
+        Compiled {
+            dfa,
+            patterns,
+            bloom,
+            max_len,
+        }
     })
+}
+
+/// Every (pattern, start, end) in `bytes`, ordered by start.
+fn find_all(c: &Compiled, bytes: &[u8], out: &mut Vec<(usize, usize, usize)>) {
+    use aho_corasick::Anchored;
+    use aho_corasick::automaton::Automaton;
+    let Ok(start_sid) = c.dfa.start_state(Anchored::Yes) else {
+        return;
+    };
+    for (i, w) in bytes.windows(4).enumerate() {
+        let Some(w) = w.first_chunk::<4>() else {
+            continue;
+        };
+        let k = bloom_key(*w);
+        // `k` has BLOOM_BITS bits: the masked index is always in the table.
+        if c.bloom[(k >> 6) & (BLOOM_WORDS - 1)] >> (k & 63) & 1 == 0 {
+            continue;
+        }
+        let mut sid = start_sid;
+        let tail = bytes
+            .get(i..(i + c.max_len).min(bytes.len()))
+            .unwrap_or(&[]);
+        for (j, &b) in tail.iter().enumerate() {
+            sid = c.dfa.next_state(Anchored::Yes, sid, b);
+            if c.dfa.is_special(sid) {
+                if c.dfa.is_dead(sid) {
+                    break;
+                }
+                if c.dfa.is_match(sid) {
+                    for m in 0..c.dfa.match_len(sid) {
+                        out.push((c.dfa.match_pattern(sid, m).as_usize(), i, i + j + 1));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// What the byte scan saw in one file.
@@ -328,11 +413,12 @@ pub fn scan(bytes: &[u8]) -> Hits {
     let mut line = 1u32;
     let mut last = 0usize;
     let (mut last_exec, mut last_decode): (Option<usize>, Option<usize>) = (None, None);
-    for m in c.ac.find_overlapping_iter(bytes) {
-        let Some(p) = c.patterns.get(m.pattern().as_usize()) else {
+    let mut found = Vec::new();
+    find_all(c, bytes, &mut found);
+    for (pid, start, end) in found {
+        let Some(p) = c.patterns.get(pid) else {
             continue;
         };
-        let (start, end) = (m.start(), m.end());
         match p.class {
             Class::Target(_) | Class::BareDot => {
                 if p.class == Class::BareDot && !bare_boundary(bytes, start, end) {
@@ -371,7 +457,10 @@ pub fn scan(bytes: &[u8]) -> Hits {
             }
             Class::Builtins => h.builtins = true,
             Class::Weak => {
-                if p.text == "_0x" {
+                if p.text.starts_with('.') && !bare_boundary(bytes, start, end) {
+                    continue;
+                }
+                if p.text.starts_with("_0x") {
                     h.hex_idents += 1;
                 } else if p.text == "curl " || p.text == "wget " {
                     h.fetch_tool = true;
@@ -495,7 +584,9 @@ mod tests {
     #[test]
     fn strong_hits_and_combinations_are_parsed() {
         assert!(scan(b"p = open('~/.aws/credentials')\n").worth_parsing());
-        assert!(scan(b"x = open('.env')\n").worth_parsing());
+        assert!(scan(b"x = open('/home/u/.ssh/id_rsa')\n").worth_parsing());
+        // `.env` alone is configuration loading: no parse for it.
+        assert!(!scan(b"x = open('.env')\n").worth_parsing());
         // A path named without any act (docs, constants) is not enough.
         assert!(!scan(b"p = '~/.aws/credentials'\n").worth_parsing());
         // Far apart, an exec and a decode are not one idiom.
@@ -509,6 +600,21 @@ mod tests {
         // Indented: inside a function, not an import-time effect.
         assert!(!scan(b"def f():\n    subprocess.run(['ls'])\n").worth_parsing());
         assert!(!scan(b"import subprocess\n").worth_parsing());
+    }
+
+    #[test]
+    fn every_pattern_is_found_where_it_starts() {
+        // The bloom filter keys on four bytes: every pattern must have them.
+        for t in pattern_texts() {
+            assert!(t.len() >= 4, "{t:?} is shorter than the bloom key");
+            let text = format!("xx {t} yy");
+            let mut found = Vec::new();
+            find_all(compiled(), text.as_bytes(), &mut found);
+            assert!(
+                found.iter().any(|&(_, s, e)| s == 3 && e == 3 + t.len()),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]

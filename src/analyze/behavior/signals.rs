@@ -275,6 +275,9 @@ pub(super) const CREDENTIALS: &[(&str, &str)] = &[
     (".vault-token", "vault token"),
 ];
 
+/// Credential patterns too common in configuration loading to buy a parse.
+pub(super) const SOFT_CREDENTIAL_PATTERNS: &[&str] = &[".env"];
+
 /// Secret-named environment variables.
 pub(super) const SECRET_VARS: &[&str] = &[
     "OPENAI_API_KEY",
