@@ -343,6 +343,34 @@ fn record_mismatch_and_binary_in_pure_package() {
     assert_eq!(worst(&r, None), 0, "{r:#}");
 }
 
+#[test]
+fn npm_tarball_against_lockfile_integrity() {
+    use base64::Engine;
+    use sha2::Digest;
+    let home = tempfile::tempdir().unwrap();
+    let tgz = tarball(
+        &fixture("behavior/obfuscated_npm"),
+        "package/",
+        &home.path().join("color-strings-2.0.1.tgz"),
+    );
+    let good = base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha512::digest(std::fs::read(&tgz).unwrap()));
+    let lock = |integrity: &str| {
+        format!(
+            r#"{{"name":"app","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{{"":{{"name":"app","version":"1.0.0","dependencies":{{"color-strings":"2.0.1"}}}},"node_modules/color-strings":{{"version":"2.0.1","resolved":"https://registry.npm.invalid/color-strings/-/color-strings-2.0.1.tgz","integrity":"sha512-{integrity}"}}}}}}"#
+        )
+    };
+    let dir = home.path().join("proj");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("package-lock.json"), lock(&good)).unwrap();
+    let r = scan(home.path(), &[&dir.join("package-lock.json"), &tgz]);
+    assert!(!has_rule(&r, "TG216", 1), "{r:#}");
+    let bad = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+    std::fs::write(dir.join("package-lock.json"), lock(&bad)).unwrap();
+    let r = scan(home.path(), &[&dir.join("package-lock.json"), &tgz]);
+    assert!(has_rule(&r, "TG216", HIGH), "{r:#}");
+}
+
 /// Hostile archives end in clear errors, with bounded memory, and the rest
 /// of the scan goes on.
 #[test]

@@ -65,9 +65,21 @@ impl Analysis for Behavior {
         let units = walk::units(&ctx.inventory.contents, ctx.discovered);
         let results: Vec<_> = units.par_iter().map(package::analyze).collect();
         let mut out = Output::default();
-        for (findings, errors) in results {
-            out.findings.extend(findings);
-            out.errors.extend(errors);
+        for (unit, r) in units.iter().zip(results) {
+            out.findings.extend(r.findings);
+            out.errors.extend(r.errors);
+            if let (walk::Source::Archive { path, .. }, Some((name, version))) =
+                (&unit.source, &r.npm_id)
+            {
+                let display = crate::discover::display_path(path);
+                out.findings.extend(rules::lock_integrity::check(
+                    path,
+                    &display,
+                    name,
+                    version,
+                    &ctx.inventory.packages,
+                ));
+            }
         }
         out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         use file::stats;

@@ -81,8 +81,16 @@ impl Pkg<'_> {
     }
 }
 
+/// What one unit produced; `npm_id` is the root package.json's name and
+/// version (for lockfile integrity checks of tarballs).
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub npm_id: Option<(String, String)>,
+}
+
 /// Reads and analyses one unit.
-pub fn analyze(unit: &Unit) -> (Vec<Finding>, Vec<InputError>) {
+pub fn analyze(unit: &Unit) -> Outcome {
     let mut errors = Vec::new();
     let facts = Mutex::new((Vec::new(), std::collections::HashSet::new()));
     let native = walk::for_each_file(unit, &mut errors, &|f| {
@@ -116,7 +124,16 @@ pub fn analyze(unit: &Unit) -> (Vec<Finding>, Vec<InputError>) {
             f.package = unit.package.clone();
         }
     }
-    (findings, errors)
+    let npm_id = pkg.npm.as_ref().and_then(|v| {
+        let name = v.get("name")?.as_str()?;
+        let version = v.get("version")?.as_str()?;
+        Some((name.to_string(), version.to_string()))
+    });
+    Outcome {
+        findings,
+        errors,
+        npm_id,
+    }
 }
 
 /// Files that run unasked get a grammar even when the pre-filter passed

@@ -16,10 +16,18 @@ pub const META: RuleMeta = RuleMeta {
 
 /// Compares `tarball` (an npm package `name@version`) with every lockfile
 /// entry of the inventory for that name and version that pins a sha512.
-pub fn check(tarball: &Path, display: &str, name: &str, version: &str, packages: &[Package]) -> Option<Finding> {
+pub fn check(
+    tarball: &Path,
+    display: &str,
+    name: &str,
+    version: &str,
+    packages: &[Package],
+) -> Option<Finding> {
     let pinned: Vec<&str> = packages
         .iter()
-        .filter(|p| p.ecosystem == Ecosystem::Npm && p.name == name && p.version.as_deref() == Some(version))
+        .filter(|p| {
+            p.ecosystem == Ecosystem::Npm && p.name == name && p.version.as_deref() == Some(version)
+        })
         .flat_map(|p| p.hashes.iter())
         .filter(|h| h.algorithm == "sha512")
         .map(|h| h.value.as_str())
@@ -34,7 +42,12 @@ pub fn check(tarball: &Path, display: &str, name: &str, version: &str, packages:
     }
     let sri = |hex_digest: &str| {
         hex::decode(hex_digest)
-            .map(|raw| format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(raw)))
+            .map(|raw| {
+                format!(
+                    "sha512-{}",
+                    base64::engine::general_purpose::STANDARD.encode(raw)
+                )
+            })
             .unwrap_or_else(|_| hex_digest.to_string())
     };
     let mut f = Finding::new(&META, format!("{name}@{version}: tarball does not match the lockfile integrity"))
@@ -44,6 +57,10 @@ pub fn check(tarball: &Path, display: &str, name: &str, version: &str, packages:
     for p in pinned {
         f = f.evidence(format!("lockfile: {}", sri(p)));
     }
-    f.package = Some(crate::finding::PackageRef::new(Ecosystem::Npm, name, Some(version)));
+    f.package = Some(crate::finding::PackageRef::new(
+        Ecosystem::Npm,
+        name,
+        Some(version),
+    ));
     Some(f)
 }

@@ -12,6 +12,7 @@ pub mod exfiltration;
 pub mod git_dependency;
 pub mod import_time;
 pub mod install_script;
+pub mod lock_integrity;
 pub mod native_binary;
 pub mod obfuscation;
 pub mod persistence;
@@ -44,6 +45,7 @@ pub const RULES: &[RuleMeta] = &[
     record_mismatch::META,
     unowned_startup::META,
     native_binary::META,
+    lock_integrity::META,
 ];
 
 /// Runs every rule on one package.
