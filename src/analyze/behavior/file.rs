@@ -201,7 +201,8 @@ pub fn code_signals(bytes: &[u8], lang: Lang) -> (FileSignals, bool) {
 
 /// The full pre-filter pass, then a grammar or coarse signals.
 fn coarse_or_parsed(bytes: &[u8], lang: Lang, bundle: bool) -> (FileSignals, bool) {
-    let hits = prefilter::scan(bytes);
+    let too_big = lang == Lang::Python && bytes.len() > MAX_PARSE_PY;
+    let hits = prefilter::scan_with(bytes, bundle || too_big);
     let mut out = FileSignals::default();
     if hits.hex_idents >= 8 {
         out.push(Signal {
@@ -216,7 +217,7 @@ fn coarse_or_parsed(bytes: &[u8], lang: Lang, bundle: bool) -> (FileSignals, boo
     if !hits.any() {
         return (out, bundle);
     }
-    let too_big = lang == Lang::Python && bytes.len() > MAX_PARSE_PY;
+
     if !bundle && !too_big && lang != Lang::Shell && hits.worth_parsing() {
         stats::add(&stats::PARSED, 1);
         stats::add(&stats::PARSED_BYTES, bytes.len() as u64);

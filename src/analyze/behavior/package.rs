@@ -6,7 +6,6 @@ use super::file::{self, FileFacts, Lang};
 use super::walk::{self, Unit};
 use crate::finding::{Finding, InputError};
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 /// When a file runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,17 +91,13 @@ pub struct Outcome {
 /// Reads and analyses one unit.
 pub fn analyze(unit: &Unit) -> Outcome {
     let mut errors = Vec::new();
-    let facts = Mutex::new((Vec::new(), std::collections::HashSet::new()));
-    let native = walk::for_each_file(unit, &mut errors, &|f| {
-        let x = file::analyze(&f);
-        if let Ok(mut v) = facts.lock() {
-            v.1.insert(f.rel.to_string());
-            if let Some(x) = x {
-                v.0.push(x);
-            }
-        }
-    });
-    let (mut files, seen) = facts.into_inner().unwrap_or_default();
+    let (read, native) = walk::map_files(unit, &mut errors, &|f| file::analyze(&f));
+    let mut seen = std::collections::HashSet::with_capacity(read.len());
+    let mut files = Vec::new();
+    for (rel, facts) in read {
+        files.extend(facts);
+        seen.insert(rel);
+    }
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     let mut pkg = Pkg {
         unit,

@@ -408,6 +408,12 @@ const NEAR: usize = 2048;
 
 /// Scans `bytes` once.
 pub fn scan(bytes: &[u8]) -> Hits {
+    scan_with(bytes, true)
+}
+
+/// Scans `bytes` once; `coarse` asks for the hits as signals (only files
+/// that will not be parsed need them).
+pub fn scan_with(bytes: &[u8], coarse: bool) -> Hits {
     let c = compiled();
     let mut h = Hits::default();
     let mut line = 1u32;
@@ -468,6 +474,7 @@ pub fn scan(bytes: &[u8]) -> Hits {
             }
         }
         if let Some((kind, detail)) = p.signal
+            && coarse
             && h.coarse.len() < MAX_COARSE
         {
             line +=
