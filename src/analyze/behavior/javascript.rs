@@ -71,11 +71,16 @@ impl<'a> Walker<'a> {
         at.col = n.start_position().column;
         let kind = n.kind();
         if FUNCTIONS.contains(&kind) {
-            at.scope = self.c.scope();
-            // An immediately invoked function runs on load like module code.
-            at.top_level = at.top_level && is_iife(n);
+            // An anonymous callback belongs to the function that passes it
+            // (`https.get(url, r => … eval(body))` is one piece of behaviour);
+            // a named function is a scope of its own, run when called.
             if let Some(name) = function_name(n, self.src) {
+                at.scope = self.c.scope();
+                at.top_level = false;
                 self.c.define(name, at.scope);
+            } else if !is_iife(n) && !is_callback(n) {
+                at.scope = self.c.scope();
+                at.top_level = false;
             }
         }
         match kind {
@@ -209,6 +214,11 @@ fn function_name<'s>(n: Node, src: &'s [u8]) -> Option<&'s str> {
         }
     })?;
     named.utf8_text(src).ok()
+}
+
+/// A function passed directly as an argument.
+fn is_callback(n: Node) -> bool {
+    n.parent().is_some_and(|p| p.kind() == "arguments")
 }
 
 /// `(function(){ … })()` / `(() => { … })()`.

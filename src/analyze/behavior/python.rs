@@ -183,7 +183,7 @@ impl<'a> Walker<'a> {
         at.row = n.start_position().row;
         at.col = n.start_position().column;
         match n.kind() {
-            "function_definition" | "lambda" => {
+            "function_definition" => {
                 at.scope = self.c.scope();
                 at.top_level = false;
                 if let Some(name) = n.child_by_field_name("name") {

