@@ -11,6 +11,7 @@
 pub mod file;
 pub mod javascript;
 pub mod package;
+pub mod patterns;
 pub mod prefilter;
 pub mod python;
 pub mod rules;
