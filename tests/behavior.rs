@@ -541,3 +541,25 @@ fn corpus_has_no_high_findings_and_mediums_are_documented() {
         );
     }
 }
+
+/// An archive or source tree that only the behaviour analysis reads still
+/// counts as read: findings at or above --fail-on exit 1, not 2.
+#[test]
+fn exit_code_for_archives_and_source_trees() {
+    let home = tempfile::tempdir().unwrap();
+    let tgz = tarball(
+        &fixture("behavior/setup_bun"),
+        "package/",
+        &home.path().join("bun-helper-1.0.0.tgz"),
+    );
+    common::tollgate(home.path())
+        .args(["scan", "--only", "behavior", "--quiet"])
+        .arg(&tgz)
+        .assert()
+        .code(1);
+    common::tollgate(home.path())
+        .args(["scan", "--only", "behavior", "--quiet"])
+        .arg(fixture("behavior/plain_sdist/plainpkg-1.0"))
+        .assert()
+        .code(0);
+}
