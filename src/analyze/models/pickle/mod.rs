@@ -4,6 +4,7 @@
 //! callable it would call, and never imports or calls anything. Payloads
 //! (BINBYTES, long strings) are skipped, not copied.
 
+mod allowlist;
 mod calls;
 mod decode;
 mod interp;

@@ -5,6 +5,8 @@
 //! Anything neither allowed nor known-dangerous is *unknown* (still a
 //! finding: the stream imports code we cannot vouch for).
 
+use super::allowlist;
+
 /// The verdict on one imported name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verdict {
@@ -42,6 +44,15 @@ fn compat_module(module: &str) -> &str {
         "SocketServer" => "socketserver",
         "xmlrpclib" => "xmlrpc.client",
         "cStringIO" | "StringIO" => "io",
+        "BaseHTTPServer" | "SimpleHTTPServer" | "CGIHTTPServer" => "http.server",
+        "SimpleXMLRPCServer" | "DocXMLRPCServer" => "xmlrpc.server",
+        "cookielib" => "http.cookiejar",
+        "Cookie" => "http.cookies",
+        "urlparse" => "urllib.parse",
+        "robotparser" => "urllib.robotparser",
+        "Tkinter" => "tkinter",
+        "Queue" => "queue",
+        "anydbm" | "whichdb" => "dbm",
         "__main__" => "__main__",
         other => other,
     }
@@ -73,6 +84,20 @@ const DANGEROUS_MODULES: &[(&str, &str)] = &[
     ("_posixsubprocess", "process execution"),
     ("pty", "process execution"),
     ("sys", "interpreter internals"),
+    ("_osx_support", "process execution"),
+    ("_aix_support", "process execution"),
+    ("_pyrepl", "process execution"),
+    ("mailcap", "process execution"),
+    ("_sitebuiltins", "interpreter internals"),
+    ("lib2to3", "code execution"),
+    ("tkinter", "code execution (Tcl)"),
+    ("_tkinter", "code execution (Tcl)"),
+    ("turtle", "code execution (Tcl)"),
+    ("wsgiref", "network"),
+    ("cgi", "process execution"),
+    ("cgitb", "file system"),
+    ("test", "code execution"),
+    ("mmap", "file system"),
     ("runpy", "code execution"),
     ("code", "code execution"),
     ("codeop", "code execution"),
@@ -172,6 +197,27 @@ const DANGEROUS_MODULES: &[(&str, &str)] = &[
 /// the full dotted path.
 const DANGEROUS_PREFIXES: &[(&str, &str)] = &[
     ("torch.load", "nested unpickling"),
+    ("torch._utils._import_dotted_name", "imports"),
+    ("torch.serialization", "nested unpickling / file system"),
+    ("torch.utils.bottleneck", "code execution"),
+    ("torch.utils.collect_env", "process execution"),
+    ("torch.utils._config_module", "code execution"),
+    ("torch.cuda.memory", "file system"),
+    ("typing._eval_type", "code execution (eval of a string)"),
+    ("typing.get_type_hints", "code execution (eval of a string)"),
+    ("typing.ForwardRef", "code execution (eval of a string)"),
+    ("dataclasses._create_fn", "code execution (exec of source)"),
+    ("uuid._get_command_stdout", "process execution"),
+    ("numpy.save", "file system"),
+    ("numpy.savez", "file system"),
+    ("numpy.savez_compressed", "file system"),
+    ("numpy.savetxt", "file system"),
+    ("numpy.memmap", "file system"),
+    ("numpy.fromfile", "file system"),
+    ("numpy.lib._datasource", "network / file system"),
+    ("numpy.lib.format.open_memmap", "file system"),
+    ("scipy.io", "file system"),
+    ("scipy._lib._testutils", "process execution"),
     ("torch.serialization.load", "nested unpickling"),
     ("torch.serialization._load", "nested unpickling"),
     ("torch.jit.load", "nested model loading"),
@@ -254,254 +300,36 @@ const DANGEROUS_BUILTINS: &[&str] = &[
     "quit",
 ];
 
-/// Builtin containers and value types: safe to construct with any arguments.
-const SAFE_BUILTINS: &[&str] = &[
-    "set",
-    "frozenset",
-    "list",
-    "dict",
-    "tuple",
-    "bytearray",
-    "bytes",
-    "str",
-    "int",
-    "float",
-    "complex",
-    "bool",
-    "slice",
-    "range",
-    "object",
-    "NoneType",
-    "Ellipsis",
-    "NotImplemented",
-];
-
-/// Exact (module, name) pairs that are data reconstructors.
-const SAFE_EXACT: &[(&str, &str)] = &[
-    // Safe only with the (str, 'latin1') arguments numpy writes; other shapes are
-    // reported by the interpreter's argument check.
-    ("_codecs", "encode"),
-    ("collections", "OrderedDict"),
-    ("collections", "defaultdict"),
-    ("collections", "deque"),
-    ("collections", "Counter"),
-    ("copyreg", "_reconstructor"),
-    ("copyreg", "__newobj__"),
-    ("copyreg", "__newobj_ex__"),
-    ("datetime", "datetime"),
-    ("datetime", "date"),
-    ("datetime", "time"),
-    ("datetime", "timedelta"),
-    ("datetime", "timezone"),
-    ("decimal", "Decimal"),
-    ("fractions", "Fraction"),
-    ("uuid", "UUID"),
-    ("numpy", "dtype"),
-    ("numpy", "ndarray"),
-    ("numpy", "matrix"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core._internal", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "scalar"),
-    ("numpy.core.numeric", "_frombuffer"),
-    ("numpy._core.numeric", "_frombuffer"),
-    ("numpy.matrixlib.defmatrix", "matrix"),
-    ("numpy.ma.core", "_mareconstruct"),
-    ("numpy.ma.core", "MaskedArray"),
-    ("numpy.random._pickle", "__randomstate_ctor"),
-    ("numpy.random._pickle", "__generator_ctor"),
-    ("numpy.random._pickle", "__bit_generator_ctor"),
-    ("numpy.random.mtrand", "RandomState"),
-    ("numpy.random._generator", "Generator"),
-    ("numpy.random._pcg64", "PCG64"),
-    ("numpy.random._pcg64", "PCG64DXSM"),
-    ("numpy.random._mt19937", "MT19937"),
-    ("numpy.random._philox", "Philox"),
-    ("numpy.random._sfc64", "SFC64"),
-    ("numpy.random.bit_generator", "SeedSequence"),
-    ("joblib.numpy_pickle", "NumpyArrayWrapper"),
-    ("joblib.numpy_pickle", "NDArrayWrapper"),
-    ("joblib.numpy_pickle_compat", "NDArrayWrapper"),
-    ("joblib.numpy_pickle_compat", "ZNDArrayWrapper"),
-    ("sklearn.externals.joblib.numpy_pickle", "NumpyArrayWrapper"),
-    ("torch", "Size"),
-    ("torch", "device"),
-    ("torch", "Tensor"),
-    ("torch", "UntypedStorage"),
-    ("torch", "TypedStorage"),
-    ("torch.storage", "UntypedStorage"),
-    ("torch.storage", "TypedStorage"),
-    ("torch.serialization", "_get_layout"),
-    ("torch._tensor", "_rebuild_from_type"),
-    ("torch._tensor", "_rebuild_from_type_v2"),
-    ("torch.nn.parameter", "Parameter"),
-    ("torch.nn.parameter", "Buffer"),
-    ("torch.nn.parameter", "UninitializedParameter"),
-    ("torch.nn.parameter", "UninitializedBuffer"),
-    ("torch.jit._pickle", "build_intlist"),
-    ("torch.jit._pickle", "build_tensorlist"),
-    ("torch.jit._pickle", "build_doublelist"),
-    ("torch.jit._pickle", "build_boollist"),
-    ("torch.jit._pickle", "build_complexlist"),
-    ("torch.jit._pickle", "build_tensor_from_id"),
-    ("torch.jit._pickle", "restore_type_tag"),
-];
-
-/// Module attributes of `torch` that are plain values (dtypes, layouts,
-/// memory formats) and appear as globals in every state dict.
-const TORCH_VALUES: &[&str] = &[
-    "float",
-    "float16",
-    "float32",
-    "float64",
-    "double",
-    "half",
-    "bfloat16",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "int8",
-    "int16",
-    "short",
-    "int32",
-    "int",
-    "int64",
-    "long",
-    "bool",
-    "complex32",
-    "complex64",
-    "complex128",
-    "cfloat",
-    "cdouble",
-    "chalf",
-    "qint8",
-    "quint8",
-    "qint32",
-    "quint4x2",
-    "quint2x4",
-    "float8_e4m3fn",
-    "float8_e5m2",
-    "float8_e4m3fnuz",
-    "float8_e5m2fnuz",
-    "float8_e8m0fnu",
-    "float4_e2m1fn_x2",
-    "bits8",
-    "bits16",
-    "strided",
-    "sparse_coo",
-    "sparse_csr",
-    "sparse_csc",
-    "sparse_bsr",
-    "sparse_bsc",
-    "_mkldnn",
-    "contiguous_format",
-    "channels_last",
-    "channels_last_3d",
-    "preserve_format",
-];
-
-/// scipy.sparse formats whose matrix/array classes scikit-learn models hold.
-const SCIPY_SPARSE: &[&str] = &["csr", "csc", "coo", "bsr", "dia", "dok", "lil"];
-
-/// Whether `name` is a class name by convention (CamelCase after leading
-/// underscores) and a plain identifier (no dots).
-fn is_class_name(name: &str) -> bool {
-    let trimmed = name.trim_start_matches('_');
-    trimmed
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_uppercase())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn is_identifier(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with(|c: char| c.is_ascii_digit())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Classifies `module.name` as the unpickler would resolve it.
+/// Classifies `module.name` as the unpickler would resolve it: vetted exact
+/// pairs first, then the dangerous families (checked along the whole
+/// attribute walk), then the allowlist's patterns.
 pub fn classify(module: &str, name: &str, ctx: Context) -> Verdict {
     let module = compat_module(module);
     let (module, name) = compat_name(module, name);
-    if is_safe(module, name, ctx) {
+    if allowlist::is_exact(module, name) {
         return Verdict::Safe;
     }
     if let Some(family) = dangerous(module, name) {
         return Verdict::Dangerous(family);
     }
+    if allowlist::is_safe(module, name, ctx) {
+        return Verdict::Safe;
+    }
     Verdict::Unknown
 }
 
-fn is_safe(module: &str, name: &str, ctx: Context) -> bool {
-    // Every path component must be a plain identifier: `os.path`-style
-    // modules are fine, but a name with spaces or slashes is not a class.
-    if !module.split('.').all(is_identifier) || !name.split('.').all(is_identifier) {
-        return false;
-    }
-    if module == "builtins" {
-        return SAFE_BUILTINS.contains(&name);
-    }
-    if SAFE_EXACT.contains(&(module, name)) {
-        return true;
-    }
-    if name.contains('.') {
-        // A dotted name walks attributes from the module: allow it only when
-        // the walk lands on an allowlisted (module, name) pair.
-        if let Some((sub, last)) = name.rsplit_once('.') {
-            let joined = format!("{module}.{sub}");
-            return is_safe(&joined, last, ctx);
-        }
-    }
-    match module {
-        "torch" => {
-            TORCH_VALUES.contains(&name) || (name.ends_with("Storage") && is_class_name(name))
-        }
-        "torch._utils" => name.starts_with("_rebuild_"),
-        _ if ctx == Context::TorchScript && module.starts_with("__torch__") => true,
-        _ if module.starts_with("torch.nn.modules.") => is_class_name(name),
-        // Cython's generated reconstructor of a class of numpy's RNG.
-        _ if module.starts_with("numpy.random.") => name.starts_with("__pyx_unpickle_"),
-        _ if module == "sklearn" || module.starts_with("sklearn.") => sklearn_safe(module, name),
-        _ if module.starts_with("scipy.sparse") => scipy_sparse_safe(module, name),
-        _ => false,
-    }
-}
-
-/// scikit-learn estimators and their Cython helpers are classes,
-/// re-created without running code of ours; its functions are not allowed
-/// (`sklearn.datasets.fetch_*` downloads, `utils._testing` runs processes).
-fn sklearn_safe(module: &str, name: &str) -> bool {
-    if dangerous(module, name).is_some() {
-        return false;
-    }
-    // Trees and distance metrics pickle through a module-level `newObj`
-    // helper; Cython classes through generated `__pyx_unpickle_*` functions.
-    is_class_name(name) || name == "newObj" || name.starts_with("__pyx_unpickle_")
-}
-
-fn scipy_sparse_safe(module: &str, name: &str) -> bool {
-    let Some(fmt) = module
-        .strip_prefix("scipy.sparse._")
-        .or_else(|| module.strip_prefix("scipy.sparse."))
-        .or_else(|| (module == "scipy.sparse").then_some(""))
-    else {
-        return false;
-    };
-    SCIPY_SPARSE.iter().any(|f| {
-        (fmt.is_empty() || fmt == *f || fmt == "arrays" || fmt == "matrix")
-            && (name == format!("{f}_matrix") || name == format!("{f}_array"))
-    })
-}
-
-/// The family of a dangerous name, if it is one.
+/// The family of a dangerous name, if it is one. The whole dotted path is
+/// checked from every component on: an attribute walk can re-enter any
+/// module another module imported (`torch.nn.modules.module.torch.package`).
 fn dangerous(module: &str, name: &str) -> Option<&'static str> {
     let full = format!("{module}.{name}");
-    for (prefix, family) in DANGEROUS_PREFIXES {
-        if full == *prefix || full.starts_with(&format!("{prefix}.")) {
-            return Some(family);
+    let starts = std::iter::once(0).chain(full.match_indices('.').map(|(i, _)| i + 1));
+    for start in starts {
+        let tail = &full[start..];
+        for (prefix, family) in DANGEROUS_PREFIXES {
+            if tail == *prefix || tail.starts_with(&format!("{prefix}.")) {
+                return Some(family);
+            }
         }
     }
     let top = module.split('.').next().unwrap_or(module);
@@ -629,5 +457,33 @@ mod tests {
             Verdict::Safe
         );
         assert_eq!(v("torch", "nn.modules.linear.Linear"), Verdict::Safe);
+    }
+
+    #[test]
+    fn patterns_accept_only_real_module_paths() {
+        // Attribute walks out of an allowlisted module into another one.
+        for (m, n) in [
+            ("torch.nn.modules.module", "torch.package.PackageImporter"),
+            ("torch.nn.modules.linear", "torch.multiprocessing.Process"),
+            ("torch", "_utils._import_dotted_name"),
+            ("torch.serialization", "_open_file"),
+            ("numpy", "save"),
+        ] {
+            assert!(matches!(v(m, n), Verdict::Dangerous(_)), "{m}.{n}");
+        }
+        // Classes scikit-learn or torch.nn import from elsewhere.
+        assert_eq!(v("sklearn.callback._transport", "Client"), Verdict::Unknown);
+        assert_eq!(v("sklearn.utils.validation", "Parameter"), Verdict::Unknown);
+        assert_eq!(v("torch.nn.modules.module", "Callable"), Verdict::Unknown);
+        assert_eq!(v("torch.nn.modules.evil", "Linear"), Verdict::Unknown);
+        assert_eq!(v("sklearn.Base.x", "Estimator"), Verdict::Unknown);
+        // Still allowed: what the libraries write.
+        assert_eq!(v("numpy", "float64"), Verdict::Safe);
+        assert_eq!(v("numpy.ma", "MaskedArray"), Verdict::Safe);
+        assert_eq!(v("torch.serialization", "_get_layout"), Verdict::Safe);
+        assert_eq!(v("sklearn.utils._bunch", "Bunch"), Verdict::Safe);
+        assert_eq!(v("sklearn.datasets.base", "Bunch"), Verdict::Safe);
+        assert_eq!(v("sklearn.tree._tree", "Tree"), Verdict::Safe);
+        assert_eq!(v("torch.nn.modules.container", "Sequential"), Verdict::Safe);
     }
 }
