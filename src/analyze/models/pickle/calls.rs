@@ -91,7 +91,7 @@ impl<S: Source> Interp<'_, S> {
             // numpy writes bytes for protocol 2 as _codecs.encode(str, 'latin1').
             ("_codecs", "encode") => {
                 !(items.len() == 2
-                    && matches!(items[0], Value::Str(_) | Value::LongStr(_))
+                    && matches!(items[0], Value::Str(_) | Value::LongStr(..))
                     && matches!(items[1].as_str(), Some("latin1" | "latin-1")))
             }
             // Calls its first argument: it must be a name, not a computed value.
@@ -171,6 +171,8 @@ impl<S: Source> Interp<'_, S> {
                 *o.state.borrow_mut() = state.clone();
                 if is_joblib_wrapper(o) {
                     self.joblib_array(&state)?;
+                } else if is_joblib_file_wrapper(o) {
+                    self.joblib_file(&state);
                 }
             }
             _ => {}
@@ -178,14 +180,51 @@ impl<S: Source> Interp<'_, S> {
         Ok(())
     }
 
+    /// Old joblib (< 0.10) kept arrays in files beside the pickle:
+    /// `joblib.load` joins the wrapper's `filename` to the pickle's folder and
+    /// `np.load(allow_pickle=True)`s (or opens) it. A name that is not a
+    /// plain file name reads, and unpickles, a file anywhere.
+    pub(super) fn joblib_file(&mut self, state: &Value) {
+        let name = state.dict_get("filename");
+        let plain = name.as_ref().and_then(Value::as_str).is_some_and(|n| {
+            !n.is_empty() && !n.contains(['/', '\\', '\0', ':']) && n != "." && n != ".."
+        });
+        if plain {
+            return;
+        }
+        self.out.anomalies.push(Anomaly {
+            kind: AnomalyKind::UnexpectedArguments,
+            offset: self.op_offset,
+            message: "joblib array wrapper names a file outside the model's folder; joblib.load \
+                      loads it with np.load(allow_pickle=True)"
+                .into(),
+            evidence: Some(format!(
+                "filename: {}",
+                name.map(|n| n.render()).unwrap_or_else(|| "?".into())
+            )),
+            dangerous: true,
+        });
+    }
+
     /// joblib writes a NumpyArrayWrapper's array bytes inline, right after
     /// the BUILD that restores the wrapper; an object array is a nested
-    /// pickle there. Skip the bytes, or interpret the nested pickle.
+    /// pickle there. Skip the bytes exactly as joblib reads them, or
+    /// interpret the nested pickle. A dtype numpy would not write cannot be
+    /// sized: reported (high) since the rest of the stream is not seen.
     pub(super) fn joblib_array(&mut self, state: &Value) -> Result<(), Halt> {
         let Some(dtype) = state.dict_get("dtype") else {
             return Ok(());
         };
-        let Some((itemsize, hasobject)) = dtype_info(&dtype) else {
+        let Some((itemsize, hasobject)) = dtype_info(&dtype, 0) else {
+            self.out.anomalies.push(Anomaly {
+                kind: AnomalyKind::UnexpectedArguments,
+                offset: self.op_offset,
+                message: "joblib array wrapper with a dtype not in the form numpy writes: its \
+                          inline data cannot be sized, the rest of the stream is not interpreted"
+                    .into(),
+                evidence: Some(format!("dtype: {}", dtype.render())),
+                dangerous: false,
+            });
             return Err(Halt::Broken(
                 "joblib array wrapper with an unreadable dtype; its inline data cannot be skipped"
                     .into(),
@@ -218,7 +257,11 @@ impl<S: Source> Interp<'_, S> {
                     .into(),
             ));
         };
-        if state.dict_get("numpy_array_alignment_bytes").is_some() {
+        // joblib reads a padding byte only when the attribute is set and not None.
+        let aligned = state
+            .dict_get("numpy_array_alignment_bytes")
+            .is_some_and(|v| !matches!(v, Value::None));
+        if aligned {
             let pad = self.uint(1)?;
             self.src.skip(pad).map_err(|Truncated| truncated())?;
         }
@@ -240,6 +283,13 @@ fn class_of(o: &Obj) -> Option<Rc<Global>> {
     Some(g.clone())
 }
 
+fn is_joblib_file_wrapper(o: &Obj) -> bool {
+    class_of(o).is_some_and(|c| {
+        matches!(c.name.as_str(), "NDArrayWrapper" | "ZNDArrayWrapper")
+            && c.module.contains("joblib.numpy_pickle")
+    })
+}
+
 fn is_joblib_wrapper(o: &Obj) -> bool {
     class_of(o).is_some_and(|c| {
         c.name == "NumpyArrayWrapper"
@@ -249,17 +299,56 @@ fn is_joblib_wrapper(o: &Obj) -> bool {
 }
 
 /// Item size and whether it holds Python objects, from a `numpy.dtype(...)`
-/// value (its descr string and the flags of its BUILD state).
-fn dtype_info(dtype: &Value) -> Option<(u64, bool)> {
+/// value: its descr string as numpy's `__reduce__` writes it (`f8`, `U5`,
+/// `V12`, `O8`, `M8`), the element size of its BUILD state for the
+/// flexible kinds only (numpy ignores it for the others), and the object
+/// flag or object fields of structured dtypes.
+fn dtype_info(dtype: &Value, depth: u32) -> Option<(u64, bool)> {
     let Value::Obj(o) = dtype else { return None };
+    if depth > 8 {
+        return None;
+    }
     let descr = o.args.items()?.into_iter().next()?;
-    let descr = descr.as_str()?.to_string();
+    let descr = descr
+        .as_str()?
+        .trim_start_matches(['<', '>', '|', '='])
+        .to_string();
     let state = o.state.borrow().items().unwrap_or_default();
     let flags = state.get(7).and_then(Value::as_int);
     let elsize = state.get(5).and_then(Value::as_int).filter(|&e| e > 0);
-    let hasobject = descr.starts_with('O') || flags.is_some_and(|f| f & 1 != 0);
-    let digits: String = descr.chars().filter(|c| c.is_ascii_digit()).collect();
-    let from_descr = digits.parse::<u64>().ok();
-    let itemsize = elsize.map(|e| e as u64).or(from_descr)?;
+    let mut hasobject = flags.is_some_and(|f| f & 1 != 0);
+    // Fields of a structured dtype and the base of a subarray dtype hold
+    // objects when any of their dtypes does (only the kept fields are
+    // seen; past those the flags decide, as numpy wrote them).
+    if let Some(Value::Dict(fields)) = state.get(4) {
+        let fields = fields.try_borrow().ok()?;
+        for kv in fields.items.chunks(2) {
+            let field = kv.get(1)?.items()?.into_iter().next()?;
+            hasobject |= dtype_info(&field, depth + 1)?.1;
+        }
+    }
+    if let Some(sub) = state.get(2).and_then(Value::items) {
+        hasobject |= dtype_info(sub.first()?, depth + 1)?.1;
+    }
+    let mut chars = descr.chars();
+    let kind = chars.next()?;
+    let digits = chars.as_str();
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n = digits.parse::<u64>().ok();
+    let itemsize = match kind {
+        'b' | 'i' | 'u' | 'f' | 'c' | 'M' | 'm' => n?,
+        '?' if n.is_none() => 1,
+        'O' => {
+            hasobject = true;
+            n.unwrap_or(8)
+        }
+        'S' | 'a' | 'V' => elsize.map(|e| e as u64).or(n)?,
+        'U' => elsize
+            .map(|e| e as u64)
+            .or(n.and_then(|n| n.checked_mul(4)))?,
+        _ => return None,
+    };
     Some((itemsize, hasobject))
 }

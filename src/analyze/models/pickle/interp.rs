@@ -2,7 +2,7 @@
 
 use super::decode::{decode_escaped_str, decode_raw_unicode_escape, parse_int_line, read_le};
 use super::policy::{self, Context};
-use super::source::{Line, Source, Truncated};
+use super::source::{HEAD, Line, Source, Truncated};
 use super::value::{Global, KEEP_STR, Made, Seq, Value};
 use super::{Anomaly, AnomalyKind, Limits, PickleScan};
 use std::cell::RefCell;
@@ -216,19 +216,16 @@ impl<'a, S: Source> Interp<'a, S> {
             }
             b'I' | b'L' | b'F' => {
                 let v = match self.line()? {
-                    Some(l) if op == b'F' => {
-                        let _ = l;
-                        Value::Float
-                    }
-                    Some(l) => parse_int_line(&l, op == b'I'),
-                    None => Value::BigInt,
+                    _ if op == b'F' => Value::Float,
+                    (l, None) => parse_int_line(&l, op == b'I'),
+                    (_, Some(_)) => Value::BigInt,
                 };
                 self.push(v)?
             }
             b'S' => {
                 let v = match self.line()? {
-                    Some(l) => decode_escaped_str(&l).map(|s| Value::str(&s)),
-                    None => Some(Value::LongStr(0)),
+                    (l, None) => decode_escaped_str(&l).map(|s| Value::str(&s)),
+                    (head, Some(n)) => Some(long_str(n, &head)),
                 };
                 match v {
                     Some(v) => self.push(v)?,
@@ -239,8 +236,8 @@ impl<'a, S: Source> Interp<'a, S> {
             }
             b'V' => {
                 let v = match self.line()? {
-                    Some(l) => Value::str(&decode_raw_unicode_escape(&l)),
-                    None => Value::LongStr(0),
+                    (l, None) => Value::str(&decode_raw_unicode_escape(&l)),
+                    (head, Some(n)) => long_str(n, &head),
                 };
                 self.push(v)?
             }
@@ -371,11 +368,8 @@ impl<'a, S: Source> Interp<'a, S> {
             0x93 => {
                 let name = self.pop();
                 let module = self.pop();
-                let g = match (module.as_str(), name.as_str()) {
-                    (Some(m), Some(n)) => {
-                        let (m, n) = (m.to_string(), n.to_string());
-                        self.import(&m, &n, "STACK_GLOBAL")
-                    }
+                let g = match (module.text(), name.text()) {
+                    (Some((m, _)), Some((n, _))) => self.import(&m, &n, "STACK_GLOBAL"),
                     _ => {
                         self.dynamic_import(&module, &name);
                         Value::Unknown
@@ -447,8 +441,8 @@ impl<'a, S: Source> Interp<'a, S> {
             }
             b'P' => {
                 let pid = match self.line()? {
-                    Some(l) => Value::str(&String::from_utf8_lossy(&l)),
-                    None => Value::LongStr(0),
+                    (l, None) => Value::str(&String::from_utf8_lossy(&l)),
+                    (head, Some(n)) => long_str(n, &head),
                 };
                 let v = self.persistent(pid);
                 self.push(v)?
@@ -468,42 +462,56 @@ impl<'a, S: Source> Interp<'a, S> {
         Ok(())
     }
 
-    /// A protocol-0 text argument; `None` when too long to keep.
-    fn line(&mut self) -> Result<Option<Vec<u8>>, Halt> {
+    /// A protocol-0 text argument, and its length when it was too long to
+    /// keep (then only its head is returned).
+    fn line(&mut self) -> Result<(Vec<u8>, Option<u64>), Halt> {
         match self.src.line(KEEP_STR) {
-            Ok(Line::Kept(l)) => Ok(Some(l.to_vec())),
-            Ok(Line::Long(_)) => Ok(None),
+            Ok(Line::Kept(l)) => Ok((l.to_vec(), None)),
+            Ok(Line::Long(n, head)) => Ok((head, Some(n))),
             Err(Truncated) => Err(truncated()),
         }
     }
 
     fn line_index(&mut self) -> Result<u64, Halt> {
-        let l = self.line()?.unwrap_or_default();
+        let l = match self.line()? {
+            (l, None) => l,
+            (_, Some(_)) => Vec::new(),
+        };
         String::from_utf8_lossy(&l)
             .trim()
             .parse::<u64>()
             .map_err(|_| Halt::Broken("memo index is not a number".into()))
     }
 
-    /// A module or class name of GLOBAL/INST (UTF-8, up to the newline).
+    /// A module or class name of GLOBAL/INST (UTF-8, up to the newline). A
+    /// name too long to keep is its head followed by `…`: protocol 4 walks
+    /// dotted names, so `path.os.` repeated reaches `os.system` at any
+    /// length, and such a name is never allowlisted.
     fn name_line(&mut self) -> Result<String, Halt> {
-        match self.line()? {
-            Some(l) => Ok(String::from_utf8_lossy(&l).into_owned()),
-            None => Err(Halt::Broken("GLOBAL/INST name longer than 4 KiB".into())),
-        }
+        Ok(match self.line()? {
+            (l, None) => String::from_utf8_lossy(&l).into_owned(),
+            (head, Some(_)) => format!("{}…", String::from_utf8_lossy(&head)),
+        })
     }
 
     fn string(&mut self, n: u64, latin1: bool) -> Result<Value, Halt> {
-        if n > KEEP_STR as u64 {
-            self.src.skip(n).map_err(|Truncated| truncated())?;
-            return Ok(Value::LongStr(n));
-        }
-        let b = self.take(n as usize)?;
+        let keep = if n > KEEP_STR as u64 {
+            HEAD
+        } else {
+            n as usize
+        };
+        let b = self.take(keep)?;
         let s = if latin1 {
             b.iter().map(|&c| c as char).collect::<String>()
         } else {
             String::from_utf8_lossy(b).into_owned()
         };
+        if n > KEEP_STR as u64 {
+            self.src
+                .skip(n - HEAD as u64)
+                .map_err(|Truncated| truncated())?;
+            return Ok(Value::LongStr(n, Rc::from(s)));
+        }
         Ok(Value::str(&s))
     }
 
@@ -552,6 +560,10 @@ impl<'a, S: Source> Interp<'a, S> {
         self.out.import(&g, op);
         Value::Global(Rc::new(g))
     }
+}
+
+fn long_str(n: u64, head: &[u8]) -> Value {
+    Value::LongStr(n, Rc::from(String::from_utf8_lossy(head).as_ref()))
 }
 
 pub(super) fn truncated() -> Halt {

@@ -8,11 +8,16 @@ use std::io::Read;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Truncated;
 
-/// A protocol-0 text argument: kept when short, only measured when long.
+/// A protocol-0 text argument: kept when short; when long, measured and
+/// its first [`HEAD`] bytes copied (a long GLOBAL name is still named).
 pub enum Line<'a> {
     Kept(&'a [u8]),
-    Long(u64),
+    Long(u64, Vec<u8>),
 }
+
+/// How much of a long line or string is kept for evidence and
+/// classification.
+pub const HEAD: usize = 256;
 
 /// Byte source for the interpreter.
 pub trait Source {
@@ -91,7 +96,10 @@ impl Source for SliceSource<'_> {
         let start = self.pos;
         self.pos += nl + 1;
         if nl > keep {
-            Ok(Line::Long(nl as u64))
+            Ok(Line::Long(
+                nl as u64,
+                self.data[start..start + nl.min(HEAD)].to_vec(),
+            ))
         } else {
             Ok(Line::Kept(&self.data[start..start + nl]))
         }
@@ -213,7 +221,7 @@ impl<R: Read> Source for ReadSource<R> {
                 self.start += len + 1;
                 self.pos += len as u64 + 1;
                 return Ok(if len > keep {
-                    Line::Long(len as u64)
+                    Line::Long(len as u64, self.buf[s..s + len.min(HEAD)].to_vec())
                 } else {
                     Line::Kept(&self.buf[s..s + len])
                 });
@@ -221,6 +229,7 @@ impl<R: Read> Source for ReadSource<R> {
             scanned = self.end - self.start;
             if scanned > keep {
                 // Too long to keep: measure the rest without buffering it.
+                let head = self.buf[self.start..self.start + scanned.min(HEAD)].to_vec();
                 self.pos += scanned as u64;
                 self.start = self.end;
                 let mut total = scanned as u64;
@@ -232,7 +241,7 @@ impl<R: Read> Source for ReadSource<R> {
                     if let Some(i) = memchr::memchr(b'\n', avail) {
                         self.start += i + 1;
                         self.pos += i as u64 + 1;
-                        return Ok(Line::Long(total + i as u64));
+                        return Ok(Line::Long(total + i as u64, head));
                     }
                     let k = avail.len();
                     total += k as u64;
@@ -266,10 +275,13 @@ mod tests {
         assert_eq!(s.take(2).unwrap(), b"bc");
         match s.line(10).unwrap() {
             Line::Kept(l) => assert_eq!(l, b"def"),
-            Line::Long(_) => panic!("short line"),
+            Line::Long(..) => panic!("short line"),
         }
         match s.line(3).unwrap() {
-            Line::Long(n) => assert_eq!(n, 10),
+            Line::Long(n, head) => {
+                assert_eq!(n, 10);
+                assert_eq!(head, b"0123456789");
+            }
             Line::Kept(_) => panic!("long line"),
         }
         s.skip(2).unwrap();

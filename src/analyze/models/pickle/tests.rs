@@ -216,3 +216,29 @@ fn deep_tuple_nesting_is_fine() {
     p.push(b'.');
     assert!(run(&p).is_clean());
 }
+
+#[test]
+fn long_names_are_classified_by_their_head() {
+    // Protocol 4 walks dotted GLOBAL names: `path.os.` × 700 + `system`.
+    let mut p = b"\x80\x04cos\n".to_vec();
+    p.extend("path.os.".repeat(700).as_bytes());
+    p.extend(b"system\n(S'echo inert'\ntR.");
+    let s = run(&p);
+    assert!(
+        s.imports
+            .iter()
+            .any(|i| matches!(i.verdict, Verdict::Dangerous(_)) && i.name.ends_with('…')),
+        "{:?}",
+        s.imports
+    );
+    // The same as a BINUNICODE operand of STACK_GLOBAL; an innocent-looking
+    // head is still never allowlisted.
+    let name = "nn.modules.linear.".repeat(300);
+    let mut p = b"\x80\x04\x8c\x05torch".to_vec();
+    p.push(b'X');
+    p.extend((name.len() as u32).to_le_bytes());
+    p.extend(name.as_bytes());
+    p.extend(b"\x93.");
+    let s = run(&p);
+    assert_eq!(s.imports[0].verdict, Verdict::Unknown, "{:?}", s.imports);
+}

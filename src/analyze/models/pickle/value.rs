@@ -85,8 +85,8 @@ pub enum Value {
     BigInt,
     Float,
     Str(Rc<str>),
-    /// A string too long to keep: its length.
-    LongStr(u64),
+    /// A string too long to keep: its length and first bytes.
+    LongStr(u64, Rc<str>),
     /// A bytes payload: where it is in the source and how long.
     Bytes {
         offset: u64,
@@ -111,6 +111,17 @@ impl Value {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A string operand as text, and whether it is whole: a long string
+    /// gives its head followed by `…` (never an identifier, so never an
+    /// allowlisted name).
+    pub fn text(&self) -> Option<(String, bool)> {
+        match self {
+            Value::Str(s) => Some((s.to_string(), true)),
+            Value::LongStr(_, head) => Some((format!("{head}…"), false)),
             _ => None,
         }
     }
@@ -211,8 +222,9 @@ impl Value {
             Value::BigInt => out.push_str("<int>"),
             Value::Float => out.push_str("<float>"),
             Value::Str(s) => py_repr(out, s),
-            Value::LongStr(n) => {
-                let _ = write!(out, "<str of {n} bytes>");
+            Value::LongStr(n, head) => {
+                py_repr(out, head);
+                let _ = write!(out, "…(str of {n} bytes)");
             }
             Value::Bytes { len, .. } => {
                 let _ = write!(out, "<bytes of {len}>");
