@@ -217,6 +217,116 @@ fn bombs_end_in_findings() {
     assert!(limits.iter().any(|m| m.contains("expands past")), "{f:#?}");
 }
 
+fn limit_messages(f: &[serde_json::Value]) -> Vec<String> {
+    f.iter()
+        .filter(|x| x["rule_id"] == "TG310")
+        .map(|x| x["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// joblib's bz2, xz and LZMA files and zip members compressed with bzip2 or
+/// LZMA are decompressed and scanned like gzip and zlib ones: the payload
+/// is found, the benign counterparts (real joblib/numpy output) stay clean.
+#[test]
+fn bz2_xz_and_lzma_are_decompressed_and_scanned() {
+    for bad in [
+        "bz2_joblib.pkl.bz2",
+        "xz_joblib.pkl.xz",
+        "lzma_joblib.pkl.lzma",
+        "lzma_known_size.pkl.lzma",
+        "zip_bzip2_member.pt",
+        "zip_lzma_member.pt",
+    ] {
+        let f = findings(&fixture(&format!("models/bad/{bad}")));
+        assert_eq!(rules_of(&f), ["TG301"], "{bad}: {f:#?}");
+        assert!(
+            f.iter()
+                .any(|x| x["message"].as_str().unwrap().contains("`os.system`")),
+            "{bad}: {f:#?}"
+        );
+    }
+    for good in [
+        "pipeline_bz2.joblib",
+        "pipeline_xz.joblib",
+        "pipeline_lzma.joblib",
+        "arrays_bzip2.npz",
+        "arrays_lzma.npz",
+    ] {
+        let f = findings(&fixture(&format!("models/good/{good}")));
+        assert!(f.is_empty(), "{good}: {f:#?}");
+    }
+}
+
+/// A truncated or corrupt compressed stream ends in a TG310 that says why;
+/// what decoded before the damage is still scanned (Python's decoders hand
+/// it to the unpickler too).
+#[test]
+fn truncated_and_corrupt_streams_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "xz_joblib.pkl.xz",
+        "bz2_joblib.pkl.bz2",
+        "lzma_joblib.pkl.lzma",
+    ] {
+        let data = std::fs::read(fixture(&format!("models/bad/{name}"))).unwrap();
+        let cut = dir.path().join(format!("cut_{name}"));
+        std::fs::write(&cut, &data[..data.len() * 6 / 10]).unwrap();
+        let f = findings(&cut);
+        let m = limit_messages(&f);
+        assert!(
+            m.iter().any(|m| m.contains("cannot be decompressed")),
+            "{name} truncated: {f:#?}"
+        );
+    }
+    // A flipped byte in the xz block: the check fails at the block's end,
+    // after the pickle decoded, so the payload is reported as well.
+    let mut data = std::fs::read(fixture("models/bad/xz_joblib.pkl.xz")).unwrap();
+    let mid = data.len() / 2;
+    data[mid] ^= 0xff;
+    let bad = dir.path().join("flipped.pkl.xz");
+    std::fs::write(&bad, &data).unwrap();
+    let f = findings(&bad);
+    assert!(
+        limit_messages(&f)
+            .iter()
+            .any(|m| m.contains("invalid block checksum")),
+        "{f:#?}"
+    );
+    assert!(rules_of(&f).contains(&"TG301".to_string()), "{f:#?}");
+}
+
+/// A bz2 "bomb" (concatenated streams of zeros, as MultiBzDecoder and
+/// Python's bz2 read them) behind a pickle header claiming 200 MiB: the
+/// ratio bound stops it with a TG310 long before the end.
+#[test]
+fn bz2_bomb_ends_in_a_finding() {
+    use std::io::Write;
+    let bz = |data: &[u8]| {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let mut head = vec![0x80u8, 4, 0x8e];
+    head.extend((200u64 << 20).to_le_bytes());
+    let mut file = bz(&head);
+    let zeros = bz(&vec![0u8; 4 << 20]);
+    for _ in 0..50 {
+        file.extend(&zeros);
+    }
+    file.extend(bz(b"."));
+    assert!(file.len() < 64 << 10, "{}", file.len());
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bomb.pkl.bz2");
+    std::fs::write(&p, file).unwrap();
+    let f = findings(&p);
+    assert!(
+        limit_messages(&f)
+            .iter()
+            .any(|m| m.contains("decompression bomb")),
+        "{f:#?}"
+    );
+}
+
 /// A pickle shipped as package data inside a wheel, under a neutral name,
 /// is found by content.
 #[test]

@@ -11,6 +11,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("pickle", fuzz::pickle),
     ("zip", fuzz::zip),
     ("model_file", fuzz::model_file),
+    ("decompress", fuzz::decompress),
     ("safetensors", fuzz::safetensors),
     ("gguf", fuzz::gguf),
     ("onnx", fuzz::onnx),

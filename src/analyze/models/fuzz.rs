@@ -6,6 +6,7 @@ use super::formats::{gguf, keras, numpy, onnx, safetensors, torchscript};
 use super::pickle::source::{ReadSource, SliceSource};
 use super::pickle::{self, Context, Layout};
 use super::scan::Scanner;
+use std::io::Read;
 
 fn scanner() -> Scanner {
     let mut s = Scanner::default();
@@ -36,6 +37,32 @@ pub fn zip(data: &[u8]) {
     let _ = super::zip::read(data, 10_000);
     let mut hits = Vec::new();
     super::archive_members::zip(&scanner(), data, "f", 0, &mut hits);
+}
+
+/// The stream decoders (gzip, zlib, bz2, xz, LZMA-alone) and the zip LZMA
+/// member header, read to their end under a small cap.
+pub fn decompress(data: &[u8]) {
+    use super::sniff::Format;
+    for f in [
+        Format::Gzip,
+        Format::Zlib,
+        Format::Bz2,
+        Format::Xz,
+        Format::Lzma,
+    ] {
+        if let Ok(mut r) = super::decompress::reader(f, data, 8 << 20) {
+            let _ = std::io::copy(&mut r, &mut std::io::sink());
+        }
+    }
+    for flags in [0, 2] {
+        if let Ok(r) = super::decompress::zip_lzma(data, flags, 1 << 20) {
+            let _ = std::io::copy(&mut r.take(8 << 20), &mut std::io::sink());
+        }
+    }
+    let _ = std::io::copy(
+        &mut super::decompress::zip_bzip2(data).take(8 << 20),
+        &mut std::io::sink(),
+    );
 }
 
 /// Whatever the content sniffs as (the full dispatcher).

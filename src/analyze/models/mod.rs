@@ -8,6 +8,7 @@
 //! HDF5 get format checks. See `docs/models.md`.
 
 mod archive_members;
+pub mod decompress;
 pub mod formats;
 pub mod fuzz;
 pub mod pickle;

@@ -9,7 +9,7 @@ use super::rules::{
     pickle_unknown_import as tg302,
 };
 use super::sniff::{Format, sniff};
-use super::{archive_members, formats};
+use super::{archive_members, decompress, formats};
 use crate::finding::{Confidence, RuleMeta, Severity};
 use std::io::Read;
 use std::path::Path;
@@ -182,11 +182,11 @@ impl Scanner {
                 archive_members::tar(self, data, display, depth, hits);
                 format
             }
-            Format::Gzip | Format::Zlib => {
+            Format::Gzip | Format::Zlib | Format::Bz2 | Format::Xz | Format::Lzma => {
                 self.scan_compressed(data, display, format, depth, hits);
                 format
             }
-            Format::Bz2 | Format::Xz | Format::Lzma | Format::Lz4 | Format::SevenZip => {
+            Format::Lz4 | Format::SevenZip => {
                 hits.push(Hit::new(
                     &tg310::META,
                     display,
@@ -272,6 +272,20 @@ impl Scanner {
         let mut src = ReadSource::new(reader);
         let scan = pickle::scan(&mut src, ctx, Layout::default(), &self.limits.pickle);
         pickle_hits(&scan, display, hits);
+        // A decoder that fails (corrupt stream, bomb limit) ends the pickle
+        // early; say why, beside the truncation the interpreter reports.
+        if let Some((at, e)) = src.error() {
+            hits.push(
+                Hit::new(
+                    &tg310::META,
+                    display,
+                    format!(
+                        "cannot be decompressed past byte {at}: {e}; what came before was scanned"
+                    ),
+                )
+                .at(at),
+            );
+        }
     }
 
     /// A stream whose content is sniffed first: pickles are interpreted as
@@ -286,22 +300,32 @@ impl Scanner {
     ) {
         let mut head = vec![0u8; 4096];
         let mut got = 0;
+        let mut failed = false;
         while got < head.len() {
             match reader.read(&mut head[got..]) {
                 Ok(0) => break,
                 Ok(k) => got += k,
                 Err(e) => {
-                    hits.push(Hit::new(
-                        &tg310::META,
-                        display,
-                        format!("cannot be decompressed: {e}"),
-                    ));
-                    return;
+                    // Python's decoders hand over what precedes a corrupt or
+                    // truncated spot, and the unpickler acts on it: so must we.
+                    let msg = match got {
+                        0 => format!("cannot be decompressed: {e}"),
+                        n => format!(
+                            "cannot be decompressed past byte {n}: {e}; what came before was scanned"
+                        ),
+                    };
+                    hits.push(Hit::new(&tg310::META, display, msg));
+                    failed = true;
+                    break;
                 }
             }
         }
         head.truncate(got);
-        let chained = std::io::Cursor::new(head.clone()).chain(reader);
+        if head.is_empty() {
+            return;
+        }
+        let rest = reader.take(if failed { 0 } else { u64::MAX });
+        let chained = std::io::Cursor::new(head.clone()).chain(rest);
         match sniff(&head, name) {
             Some(Format::Pickle) => self.pickle_stream(chained, display, Context::Plain, hits),
             Some(_) => {
@@ -335,22 +359,19 @@ impl Scanner {
         depth: u32,
         hits: &mut Vec<Hit>,
     ) {
-        let cap = self.limits.max_stream;
         let inner = format!("{display}!/{}", format.as_str());
-        let name = display.to_ascii_lowercase();
-        let name = name
-            .strip_suffix(".gz")
-            .or_else(|| name.strip_suffix(".z"))
-            .unwrap_or(&name);
-        match format {
-            Format::Gzip => {
-                let r = flate2::read::MultiGzDecoder::new(data).take(cap);
-                self.scan_reader(r, &inner, name, depth, hits)
-            }
-            _ => {
-                let r = flate2::read::ZlibDecoder::new(data).take(cap);
-                self.scan_reader(r, &inner, name, depth, hits)
-            }
+        let lower = display.to_ascii_lowercase();
+        let name = [".gz", ".z", ".bz2", ".xz", ".lzma"]
+            .iter()
+            .find_map(|x| lower.strip_suffix(x))
+            .unwrap_or(&lower);
+        match decompress::reader(format, data, self.limits.max_stream) {
+            Ok(r) => self.scan_reader(r, &inner, name, depth, hits),
+            Err(e) => hits.push(Hit::new(
+                &tg310::META,
+                display,
+                format!("cannot be decompressed: {e}"),
+            )),
         }
     }
 }

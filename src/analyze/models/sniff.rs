@@ -25,7 +25,8 @@ pub enum Format {
     Tar,
     Gzip,
     Zlib,
-    /// Compressions we cannot decode (bz2, xz, lzma, lz4): joblib writes them.
+    /// joblib's other compressions: bz2, xz and LZMA-alone are decoded
+    /// (`decompress.rs`); lz4 is not (reported as TG310).
     Bz2,
     Xz,
     Lzma,
@@ -167,13 +168,22 @@ fn zip_kind(head: &[u8]) -> Format {
     Format::Zip
 }
 
-/// The LZMA "alone" header joblib writes: properties 0x5d, a power-of-two
-/// dictionary, an unknown (all-ones) or plausible size.
+/// The LZMA "alone" header joblib writes (`.pkl.lzma`).
 fn is_lzma_alone(h: &[u8]) -> bool {
-    h.len() >= 13
-        && h[0] == 0x5d
-        && u32::from_le_bytes([h[1], h[2], h[3], h[4]]).is_power_of_two()
-        && h[5..13].iter().all(|&b| b == 0xff)
+    let (Some(dict), Some(size)) = (h.get(1..5), h.get(5..13)) else {
+        return false;
+    };
+    let dict = u32::from_le_bytes([dict[0], dict[1], dict[2], dict[3]]);
+    let size = u64::from_le_bytes([
+        size[0], size[1], size[2], size[3], size[4], size[5], size[6], size[7],
+    ]);
+    // The properties every encoder writes by default (lc=3 lp=0 pb=2), a
+    // dictionary of 2^n or 2^n + 2^(n-1) bytes (what liblzma accepts), and
+    // an unknown size (Python's lzma module) or a plausible known one (old
+    // joblib versions wrote it).
+    h[0] == 0x5d
+        && (dict.is_power_of_two() || (dict % 3 == 0 && (dict / 3).is_power_of_two()))
+        && (size == u64::MAX || size < 1 << 40)
 }
 
 fn is_zlib(h: &[u8]) -> bool {
@@ -251,6 +261,18 @@ mod tests {
         assert_eq!(sniff(b"\x08\x07\x12", "m.bin"), None);
         assert_eq!(sniff(b"cat and dog", "x"), None);
         assert_eq!(sniff(b"hello world", "x"), None);
+        // LZMA-alone: unknown size (Python's lzma), known size (joblib 0.10).
+        let lz = |dict: u32, size: u64| {
+            let mut h = vec![0x5d];
+            h.extend(dict.to_le_bytes());
+            h.extend(size.to_le_bytes());
+            sniff(&h, "x")
+        };
+        assert_eq!(lz(1 << 23, u64::MAX), Some(Format::Lzma));
+        assert_eq!(lz(1 << 23, 986), Some(Format::Lzma));
+        assert_eq!(lz(3 << 22, 986), Some(Format::Lzma));
+        assert_eq!(lz(1_000_001, 986), None);
+        assert_eq!(lz(1 << 23, 1 << 50), None);
         let mut z = b"PK\x03\x04".to_vec();
         z.extend([0u8; 22]);
         z.extend(16u16.to_le_bytes());

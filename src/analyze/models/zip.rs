@@ -5,6 +5,7 @@
 //! data before, between or after the members. Member bytes of stored
 //! entries are borrowed from the map; deflated ones are streamed.
 
+use super::decompress;
 use flate2::read::DeflateDecoder;
 use std::borrow::Cow;
 use std::io::Read;
@@ -453,24 +454,31 @@ pub fn reader<'a>(d: &'a [u8], e: &Entry, cap: u64) -> Result<Box<dyn Read + 'a>
         return Err(MemberError::Encrypted);
     }
     let raw = raw(d, e)?;
-    match e.method {
-        0 => Ok(Box::new(raw)),
-        8 => Ok(Box::new(DeflateDecoder::new(raw).take(cap))),
-        m => Err(MemberError::Method(m)),
-    }
+    let decoder: Box<dyn Read + 'a> = match e.method {
+        0 => return Ok(Box::new(raw)),
+        8 => Box::new(DeflateDecoder::new(raw)),
+        // bzip2 and LZMA: Python's zipfile (np.load, Keras) reads them.
+        12 => decompress::zip_bzip2(raw),
+        14 => decompress::zip_lzma(raw, e.flags, e.usize).map_err(MemberError::Corrupt)?,
+        m => return Err(MemberError::Method(m)),
+    };
+    // The ratio bound fails loudly; `cap` is the caller's (silent) window.
+    Ok(Box::new(
+        decompress::Bounded::new(decoder, raw.len(), u64::MAX).take(cap),
+    ))
 }
 
-/// A member's whole content: borrowed when stored, inflated (up to `max`
-/// bytes) when deflated.
+/// A member's whole content: borrowed when stored, decompressed (up to
+/// `max` bytes) otherwise.
 pub fn content<'a>(d: &'a [u8], e: &Entry, max: u64) -> Result<Cow<'a, [u8]>, MemberError> {
     if e.encrypted() {
         return Err(MemberError::Encrypted);
     }
     match e.method {
         0 => raw(d, e).map(Cow::Borrowed),
-        8 => {
+        _ => {
             let mut out = Vec::new();
-            let mut r = DeflateDecoder::new(raw(d, e)?).take(max.saturating_add(1));
+            let mut r = reader(d, e, max.saturating_add(1))?;
             r.read_to_end(&mut out)
                 .map_err(|err| MemberError::Corrupt(err.to_string()))?;
             if out.len() as u64 > max {
@@ -478,7 +486,6 @@ pub fn content<'a>(d: &'a [u8], e: &Entry, max: u64) -> Result<Cow<'a, [u8]>, Me
             }
             Ok(Cow::Owned(out))
         }
-        m => Err(MemberError::Method(m)),
     }
 }
 

@@ -125,6 +125,8 @@ pub struct ReadSource<R: Read> {
     end: usize,
     pos: u64,
     eof: bool,
+    /// The read error that ended the stream, and the stream offset it hit at.
+    error: Option<(u64, std::io::Error)>,
 }
 
 /// Largest argument `take` or a kept line may ask for from a stream.
@@ -139,7 +141,14 @@ impl<R: Read> ReadSource<R> {
             end: 0,
             pos: 0,
             eof: false,
+            error: None,
         }
+    }
+
+    /// The read error that ended the stream early, if one did, with the
+    /// offset of the first byte that could not be read.
+    pub fn error(&self) -> Option<(u64, &std::io::Error)> {
+        self.error.as_ref().map(|(at, e)| (*at, e))
     }
 
     /// Makes at least `n` bytes available in the buffer, if the stream has them.
@@ -163,7 +172,11 @@ impl<R: Read> ReadSource<R> {
                 Ok(0) => self.eof = true,
                 Ok(k) => self.end += k,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => self.eof = true,
+                Err(e) => {
+                    let at = self.pos + (self.end - self.start) as u64;
+                    self.error = Some((at, e));
+                    self.eof = true;
+                }
             }
         }
         self.end - self.start >= n
