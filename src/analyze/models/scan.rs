@@ -307,7 +307,8 @@ impl Scanner {
                 Ok(k) => got += k,
                 Err(e) => {
                     // Python's decoders hand over what precedes a corrupt or
-                    // truncated spot, and the unpickler acts on it: so must we.
+                    // truncated spot in 8 KiB steps, and the unpickler acts
+                    // on it: so whatever decoded is scanned.
                     let msg = match got {
                         0 => format!("cannot be decompressed: {e}"),
                         n => format!(
