@@ -82,8 +82,11 @@ pub fn model_format(head: &[u8], lower_name: &str) -> Option<Format> {
             (!inner_f.is_wrapper()).then_some(f)
         }
         Format::Bz2 | Format::Xz | Format::Lzma | Format::Lz4 | Format::SevenZip => {
+            // bz2 needs a whole block (up to 900 KiB) before it yields a
+            // byte, so these are recognised by name, not by a decoded head.
             let model_name = [
                 ".pkl",
+                ".pickle",
                 ".joblib",
                 ".pt",
                 ".pth",
@@ -367,6 +370,18 @@ fn remediation(rule: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compressed_files_are_models_by_name() {
+        let bz = b"BZh91AY&SY";
+        assert_eq!(model_format(bz, "m.pkl.bz2"), Some(Format::Bz2));
+        assert_eq!(model_format(bz, "m.pickle.bz2"), Some(Format::Bz2));
+        assert_eq!(
+            model_format(b"\xfd7zXZ\x00\x00", "m.joblib.xz"),
+            Some(Format::Xz)
+        );
+        assert_eq!(model_format(bz, "archive.tar.bz2"), None);
+    }
 
     #[test]
     fn sniffing() {
