@@ -82,6 +82,17 @@ const CODE: &[CodePattern] = &[
         Class::Builtins,
         Some((Kind::DynamicBuiltin, "__builtins__")),
     ),
+    // `getattr(__import__("builtins"), "ex" + "ec")`: the module by name.
+    (
+        "(\"builtins\")",
+        Class::Builtins,
+        Some((Kind::DynamicBuiltin, "builtins")),
+    ),
+    (
+        "('builtins')",
+        Class::Builtins,
+        Some((Kind::DynamicBuiltin, "builtins")),
+    ),
     ("_0x0", Class::Weak, None),
     ("_0x1", Class::Weak, None),
     ("_0x2", Class::Weak, None),
@@ -121,6 +132,7 @@ const CODE: &[CodePattern] = &[
     ),
     ("spawn", Class::Act(RUN), None),
     ("urlopen", Class::Act(NET), Some((Kind::Network, "urllib"))),
+    ("axios", Class::Act(NET), None),
     ("requests.", Class::Act(NET), None),
     ("httpx.", Class::Act(NET), None),
     ("http.client", Class::Act(NET), None),
@@ -145,8 +157,6 @@ const CODE: &[CodePattern] = &[
         Class::Act(NET | WRITE),
         Some((Kind::Download, "urlretrieve")),
     ),
-    ("curl ", Class::Weak, Some((Kind::Download, "curl/wget"))),
-    ("wget ", Class::Weak, Some((Kind::Download, "curl/wget"))),
     // Raw-socket shells: a tuple address, descriptors duplicated onto a socket.
     ("connect((", Class::Target(RUN), None),
     ("dup2(", Class::Target(NET | RUN), None),
@@ -262,6 +272,15 @@ fn patterns() -> Vec<Pattern> {
             text: t,
             class: Class::Target(RUN | NET),
             signal: Some((Kind::SecondRuntime, d)),
+        });
+    }
+    // Downloaders (curl, wget, PowerShell): a parse when the file also runs
+    // something, since the string may be the command it runs.
+    for t in signals::FETCHERS {
+        v.push(Pattern {
+            text: t,
+            class: Class::Weak,
+            signal: Some((Kind::Download, "downloader")),
         });
     }
     for t in ["trufflehog", "gitleaks"] {
@@ -382,7 +401,7 @@ pub struct Hits {
     pub top_level: bool,
     /// Obfuscator-style `_0x` identifiers seen.
     pub hex_idents: usize,
-    /// `curl`/`wget` named.
+    /// A downloader named (`curl`, `wget`, PowerShell's `DownloadString` …).
     pub fetch_tool: bool,
     /// Coarse signals (pattern hits), for files that are not parsed.
     pub coarse: Vec<Signal>,
@@ -396,7 +415,7 @@ impl Hits {
         (self.target & self.act) != 0
             || self.exec_near_decode
             || self.exec_near_net
-            || (self.builtins && self.exec)
+            || (self.builtins && (self.exec || self.decode))
             || self.hex_idents >= 8
             || self.top_level
             || (self.fetch_tool && self.act & RUN != 0)
@@ -487,7 +506,7 @@ pub fn scan_with(bytes: &[u8], coarse: bool) -> Hits {
                 }
                 if p.text.starts_with("_0x") {
                     h.hex_idents += 1;
-                } else if p.text == "curl " || p.text == "wget " {
+                } else if signals::FETCHERS.contains(&p.text) {
                     h.fetch_tool = true;
                 }
             }
