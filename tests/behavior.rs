@@ -8,7 +8,7 @@ use common::pack::{tarball, wheel};
 use common::{corpus_cache, fixture, json_report};
 use serde_json::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn scan(home: &Path, paths: &[&Path]) -> Value {
     let mut args: Vec<String> = vec!["scan".into(), "--only".into(), "behavior".into()];

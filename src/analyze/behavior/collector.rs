@@ -398,12 +398,12 @@ impl<'a> Collector<'a> {
                     None => {}
                 }
             }
-            if send_wrappers.contains(name) || ext_senders.contains(name) {
-                if let Some(i) = flow.loot(&c.args, c.at.scope) {
-                    found.push((Kind::NetworkSend, "sends through a helper", c.at));
-                    for (k, d) in loot_sets.get(i).into_iter().flatten() {
-                        found.push((*k, d, c.at));
-                    }
+            if (send_wrappers.contains(name) || ext_senders.contains(name))
+                && let Some(i) = flow.loot(&c.args, c.at.scope)
+            {
+                found.push((Kind::NetworkSend, "sends through a helper", c.at));
+                for (k, d) in loot_sets.get(i).into_iter().flatten() {
+                    found.push((*k, d, c.at));
                 }
             }
         }

@@ -123,12 +123,10 @@ pub fn char_code_list(text: &str) -> Option<Vec<u8>> {
 fn inflate(data: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let ok = match data {
-        [0x78, b, ..] if matches!(b, 0x01 | 0x5e | 0x9c | 0xda) => {
-            flate2::read::ZlibDecoder::new(data)
-                .take(MAX_OUT)
-                .read_to_end(&mut out)
-                .is_ok()
-        }
+        [0x78, 0x01 | 0x5e | 0x9c | 0xda, ..] => flate2::read::ZlibDecoder::new(data)
+            .take(MAX_OUT)
+            .read_to_end(&mut out)
+            .is_ok(),
         [0x1f, 0x8b, ..] => flate2::read::GzDecoder::new(data)
             .take(MAX_OUT)
             .read_to_end(&mut out)
