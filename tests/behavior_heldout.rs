@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::findings::{has_rule, rank};
 use common::pack::{all_files, tarball, wheel};
 use common::{fixture, json_report};
 use serde_json::Value;
@@ -20,17 +21,6 @@ struct Case {
     rules: Vec<String>,
     /// Malicious: the least severity expected. Benign: the worst accepted.
     min: u8,
-}
-
-fn rank(s: &str) -> u8 {
-    match s {
-        "info" => 1,
-        "low" => 2,
-        "medium" => 3,
-        "high" => 4,
-        "critical" => 5,
-        _ => 0,
-    }
 }
 
 /// Reads both tables: `## Malicious` rows are `case | pack | rules | min | …`,
@@ -137,10 +127,7 @@ fn heldout_techniques_are_detected() {
     for case in &bad {
         assert!(case.min >= 4, "{}: expectation below high", case.name);
         let r = scan(case);
-        let hit = findings(&r).iter().any(|f| {
-            case.rules.iter().any(|rule| f["rule_id"] == rule.as_str())
-                && rank(f["severity"].as_str().unwrap_or("")) >= case.min
-        });
+        let hit = case.rules.iter().any(|rule| has_rule(&r, rule, case.min));
         if !hit {
             missed.push(format!(
                 "{}: want {:?} >= {}, got {}",

@@ -200,6 +200,8 @@ fn regressions() {
         ("conda", inv::conda_meta::fuzz, b"# update specs: [,,'::',\"\"]"),
         ("pylock", inv::pylock::fuzz, b"lock-version=\"1.0\"\n[[packages]]\nname=\"a\"\nmarker=\"'x' in\""),
         ("pylock", inv::pylock::fuzz, b"lock-version=\"1.0\"\n[[packages]]\nname=\"a\"\nmarker=\"'\\u00e9' not in extras and '\""),
+        // cargo-fuzz: pep508's error Display sliced non-ASCII input mid-character.
+        ("METADATA", inv::wheel::fuzz, b"requires-dist:requir[s-die1\x0d\xef\xbf\xbd:r:e1ddddddddddd,ddddddddddddddhdddddddEEEE:\xff\x0dd:6\x0aName: f[o\x0aVersion: *\x00!:co\xff\x0dd\xf3\xf3\xf3s\xf3\xf3r\xf3ion: ersion:"),
     ];
     for (name, target, data) in cases {
         eprintln!("{name}: {:?}", String::from_utf8_lossy(data));

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod gate;
 pub mod inventory;
 pub mod query;
+pub mod rules;
 pub mod scan;
 
 use crate::cli::{Cli, Command, GlobalArgs, TargetArgs};
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> i32 {
     let result = match &cli.command {
         Command::Scan(args) => scan::run(args, &cli.global),
         Command::Inventory(args) => inventory::run(args, &cli.global),
+        Command::Rules => rules::run(&cli.global),
         Command::Diff(args) => diff::run(args, &cli.global),
         Command::Approve(args) => approve::run(args, &cli.global),
         Command::Audit(args) => audit::run(args, &cli.global),

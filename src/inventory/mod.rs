@@ -149,6 +149,27 @@ impl Extract {
         e
     }
 
+    /// Deserialises a TOML input; a syntax or shape error becomes this
+    /// input's error entry, with its line.
+    pub fn toml<T: serde::de::DeserializeOwned>(&mut self, text: &str) -> Option<T> {
+        toml::from_str(text)
+            .map_err(|e| {
+                let (line, msg) = text::toml_error(text, &e);
+                self.error(line, msg);
+            })
+            .ok()
+    }
+
+    /// Deserialises a JSON input; an error becomes this input's error entry.
+    pub fn json<T: serde::de::DeserializeOwned>(&mut self, text: &str) -> Option<T> {
+        serde_json::from_str(text)
+            .map_err(|e| {
+                let (line, msg) = text::json_error(&e);
+                self.error(line, msg);
+            })
+            .ok()
+    }
+
     pub fn error(&mut self, line: Option<u32>, message: impl Into<String>) {
         self.errors
             .push(InputError::new(self.path.clone(), line, message));
@@ -160,6 +181,14 @@ impl Extract {
         self.nodes.push(Node::new(package));
         self.nodes.len() - 1
     }
+}
+
+/// Fuzz target body shared by the text extractors: parse `data` as `display`
+/// and resolve the graph; neither may panic, whatever the bytes.
+pub fn fuzz_text(data: &[u8], display: &str, parse: fn(&str, &str) -> Extract) {
+    let text = String::from_utf8_lossy(data);
+    let mut ex = parse(&text, display);
+    graph::resolve(&mut ex, None);
 }
 
 /// Options that change what extractors report.

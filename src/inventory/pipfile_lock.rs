@@ -10,7 +10,7 @@
 use super::Extract;
 use super::markers::Marker;
 use super::pyreq;
-use super::text::{LineIndex, json_error, read_text};
+use super::text::{LineIndex, read_text};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package, pep503_normalize};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -83,13 +83,8 @@ pub fn fuzz(data: &[u8]) {
 /// Parses Pipfile.lock text; `direct` holds the Pipfile's normalised names.
 pub fn parse_with(text: &str, display: &str, direct: Option<&HashSet<String>>) -> Extract {
     let mut ex = Extract::new(InputKind::PipfileLock, display);
-    let lock: Lock = match serde_json::from_str(text) {
-        Ok(l) => l,
-        Err(e) => {
-            let (line, msg) = json_error(&e);
-            ex.error(line, msg);
-            return ex;
-        }
+    let Some(lock) = ex.json::<Lock>(text) else {
+        return ex;
     };
     let sources: BTreeMap<String, String> = lock
         .meta

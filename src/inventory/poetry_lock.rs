@@ -11,7 +11,7 @@
 
 use super::markers::Marker;
 use super::pyreq;
-use super::text::{read_text, toml_error};
+use super::text::read_text;
 use super::{Dep, Extract};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
 use serde::Deserialize;
@@ -93,21 +93,14 @@ pub fn extract(path: &Path, display: &str) -> Extract {
 
 /// Fuzz target body: must never panic.
 pub fn fuzz(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let mut ex = parse(&text, "poetry.lock");
-    super::graph::resolve(&mut ex, None);
+    super::fuzz_text(data, "poetry.lock", parse);
 }
 
 /// Parses poetry.lock text (roots left to the caller).
 pub fn parse(text: &str, display: &str) -> Extract {
     let mut ex = Extract::new(InputKind::PoetryLock, display);
-    let lock: Lock = match toml::from_str(text) {
-        Ok(l) => l,
-        Err(e) => {
-            let (line, msg) = toml_error(text, &e);
-            ex.error(line, msg);
-            return ex;
-        }
+    let Some(lock) = ex.toml::<Lock>(text) else {
+        return ex;
     };
     let lines = super::text::table_array_lines(text, "[[package]]");
     for (i, p) in lock.package.iter().enumerate() {

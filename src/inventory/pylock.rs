@@ -9,7 +9,7 @@
 
 use super::markers::Marker;
 use super::pyreq;
-use super::text::{read_text, toml_error};
+use super::text::read_text;
 use super::{Dep, Extract};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
 use serde::Deserialize;
@@ -87,21 +87,14 @@ pub fn extract(path: &Path, display: &str) -> Extract {
 
 /// Fuzz target body: must never panic.
 pub fn fuzz(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let mut ex = parse(&text, "pylock.toml");
-    super::graph::resolve(&mut ex, None);
+    super::fuzz_text(data, "pylock.toml", parse);
 }
 
 /// Parses pylock.toml text.
 pub fn parse(text: &str, display: &str) -> Extract {
     let mut ex = Extract::new(InputKind::Pylock, display);
-    let lock: Lock = match toml::from_str(text) {
-        Ok(l) => l,
-        Err(e) => {
-            let (line, msg) = toml_error(text, &e);
-            ex.error(line, msg);
-            return ex;
-        }
+    let Some(lock) = ex.toml::<Lock>(text) else {
+        return ex;
     };
     match lock.lock_version.as_deref() {
         Some(v) if v.starts_with("1.") || v == "1" => {}

@@ -40,14 +40,9 @@ pub fn parse_req(s: &str) -> Result<Req, String> {
     // case not yet known becomes an error instead of taking the scan down.
     let parsed = std::panic::catch_unwind(|| Req::from_str(s))
         .map_err(|_| "the requirement parser failed on this requirement".to_string())?;
-    parsed.map_err(|e| {
-        // pep508 errors span several lines (with a caret); the first says it.
-        let msg = e.to_string();
-        msg.lines()
-            .next()
-            .unwrap_or("invalid requirement")
-            .to_string()
-    })
+    // Only the message: pep508's full Display underlines the input and
+    // slices it at char (not byte) offsets, which panics on non-ASCII input.
+    parsed.map_err(|e| e.message.to_string())
 }
 
 /// Names and extras must end with a letter or digit (`name.` / `a[x-]` make

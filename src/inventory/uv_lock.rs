@@ -9,7 +9,7 @@
 
 use super::markers::Marker;
 use super::pyreq;
-use super::text::{read_text, table_array_lines, toml_error};
+use super::text::{read_text, table_array_lines};
 use super::{Dep, Extract, Node};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
 use serde::Deserialize;
@@ -139,9 +139,7 @@ fn default_groups(lock: &Path) -> Groups {
 
 /// Fuzz target body: must never panic.
 pub fn fuzz(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let mut ex = parse(&text, "uv.lock");
-    super::graph::resolve(&mut ex, None);
+    super::fuzz_text(data, "uv.lock", parse);
 }
 
 /// Parses uv.lock text (default groups: `dev`).
@@ -152,13 +150,8 @@ pub fn parse(text: &str, display: &str) -> Extract {
 /// Parses uv.lock text; `groups` are the dependency groups installed by default.
 pub fn parse_with(text: &str, display: &str, groups: &Groups) -> Extract {
     let mut ex = Extract::new(InputKind::UvLock, display);
-    let lock: Lock = match toml::from_str(text) {
-        Ok(l) => l,
-        Err(e) => {
-            let (line, msg) = toml_error(text, &e);
-            ex.error(line, msg);
-            return ex;
-        }
+    let Some(lock) = ex.toml::<Lock>(text) else {
+        return ex;
     };
     if lock.version.is_some_and(|v| v != 1) {
         ex.error(

@@ -59,9 +59,7 @@ pub fn parse(text: &str, display: &str) -> Extract {
 
 /// Fuzz target body: must never panic.
 pub fn fuzz(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let mut ex = parse(&text, "x.whl!/x.dist-info/METADATA");
-    super::graph::resolve(&mut ex, None);
+    super::fuzz_text(data, "x.whl!/x.dist-info/METADATA", parse);
 }
 
 /// `name-1.0.dist-info/METADATA` at the top of the archive.

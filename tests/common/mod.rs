@@ -2,6 +2,7 @@
 //! corpus built by `../shared/corpus/fetch.sh`.
 #![allow(dead_code)]
 
+pub mod findings;
 pub mod pack;
 
 use std::path::{Path, PathBuf};

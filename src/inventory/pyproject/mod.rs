@@ -149,9 +149,7 @@ pub fn parse(text: &str, display: &str) -> Extract {
 
 /// Fuzz target body: must never panic.
 pub fn fuzz(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let mut ex = parse(&text, "pyproject.toml");
-    super::graph::resolve(&mut ex, None);
+    super::fuzz_text(data, "pyproject.toml", parse);
 }
 
 /// The direct dependencies a tool installs by default from the

@@ -49,9 +49,7 @@ pub fn parse(text: &str, display: &str) -> Extract {
 
 /// Fuzz target body: parse arbitrary bytes and resolve; must never panic.
 pub fn fuzz(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let mut ex = parse(&text, "requirements.txt");
-    super::graph::resolve(&mut ex, None);
+    super::fuzz_text(data, "requirements.txt", parse);
 }
 
 /// One constraint from a `-c` file.

@@ -61,24 +61,58 @@ pub fn check(pkg: &Pkg, out: &mut Vec<Finding>) {
             a: &a,
             role: &role,
         };
-        obfuscation::check(&ctx, out);
-        credentials::check(&ctx, out);
-        exfiltration::check(&ctx, out);
-        persistence::check(&ctx, out);
-        propagation::check(&ctx, out);
-        dropper::check(&ctx, out);
-        ai_cli::check(&ctx, out);
-        import_time::check(&ctx, out);
-        setup_script::check(&ctx, out);
-        startup_hook::check(&ctx, out);
-        unowned_startup::check(&ctx, out);
-        record_mismatch::check(&ctx, out);
-        chain::check(&ctx, out);
+        let mut here = Vec::new();
+        obfuscation::check(&ctx, &mut here);
+        credentials::check(&ctx, &mut here);
+        exfiltration::check(&ctx, &mut here);
+        persistence::check(&ctx, &mut here);
+        propagation::check(&ctx, &mut here);
+        dropper::check(&ctx, &mut here);
+        ai_cli::check(&ctx, &mut here);
+        import_time::check(&ctx, &mut here);
+        setup_script::check(&ctx, &mut here);
+        startup_hook::check(&ctx, &mut here);
+        unowned_startup::check(&ctx, &mut here);
+        record_mismatch::check(&ctx, &mut here);
+        chain::check(&ctx, &mut here);
+        out.extend(fold_into_chain(here));
     }
     install_script::check(pkg, out);
     setup_script::check_backend(pkg, out);
     git_dependency::check(pkg, out);
     native_binary::check(pkg, out);
+}
+
+/// Rules whose findings on a file the chain (TG200) already tells: when the
+/// chain fires, they fold into it so a user sees one finding per file, not
+/// five. Integrity facts (TG213 record mismatch, TG214 ownerless start-up
+/// file) say something else and stay.
+const FOLDED: &[&str] = &[
+    "TG201", "TG203", "TG204", "TG205", "TG206", "TG207", "TG208", "TG209", "TG210", "TG212",
+];
+
+/// Folds one file's behaviour findings into its chain finding, if there is
+/// one, keeping the folded rules' IDs as the chain's first evidence line.
+fn fold_into_chain(mut here: Vec<Finding>) -> Vec<Finding> {
+    let Some(ci) = here.iter().position(|f| f.rule_id == chain::META.id) else {
+        return here;
+    };
+    let chain_sev = here[ci].severity;
+    let folded: Vec<String> = here
+        .iter()
+        .filter(|f| FOLDED.contains(&f.rule_id.as_str()) && f.severity <= chain_sev)
+        .map(|f| format!("{} {}", f.rule_id, f.rule))
+        .collect();
+    if folded.is_empty() {
+        return here;
+    }
+    here.retain(|f| !(FOLDED.contains(&f.rule_id.as_str()) && f.severity <= chain_sev));
+    if let Some(chain) = here.iter_mut().find(|f| f.rule_id == chain::META.id) {
+        chain
+            .evidence
+            .insert(0, format!("also matches: {}", folded.join(", ")));
+    }
+    here
 }
 
 /// One file as the per-file rules see it.
