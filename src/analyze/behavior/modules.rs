@@ -22,11 +22,17 @@ const MAX_IMPORTERS: usize = 64;
 /// Re-analyses importers of collecting functions with the package-level
 /// flow; replaces their facts when the flow adds something.
 pub fn link(pkg: &mut Pkg) {
-    let collects = pkg
+    // The names of the collecting functions: an importer whose text never
+    // names one cannot call it, so it is not parsed again (most packages
+    // with a collecting function have dozens of entry points).
+    let collectors: Vec<String> = pkg
         .files
         .iter()
-        .any(|f| f.signals.exports.iter().any(|e| !e.loot.is_empty()));
-    if !collects {
+        .flat_map(|f| &f.signals.exports)
+        .filter(|e| !e.loot.is_empty())
+        .map(|e| export_name(&e.name).to_string())
+        .collect();
+    if collectors.is_empty() {
         return;
     }
     for rel in importers(pkg) {
@@ -38,6 +44,12 @@ pub fn link(pkg: &mut Pkg) {
         let Some(bytes) = walk::read_one(pkg.unit, &rel) else {
             continue;
         };
+        if !collectors
+            .iter()
+            .any(|n| memchr::memmem::find(&bytes, n.as_bytes()).is_some())
+        {
+            continue;
+        }
         let imports = match pkg.file(&rel).filter(|f| f.signals.parsed) {
             Some(f) => f.signals.imports.clone(),
             None => parse(lang, &bytes, Vec::new())
