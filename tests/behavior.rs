@@ -4,10 +4,12 @@
 
 mod common;
 
+use common::findings::{has_rule, rank};
+use common::pack::{tarball, wheel};
 use common::{corpus_cache, fixture, json_report};
 use serde_json::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn scan(home: &Path, paths: &[&Path]) -> Value {
     let mut args: Vec<String> = vec!["scan".into(), "--only".into(), "behavior".into()];
@@ -30,90 +32,9 @@ fn worst(report: &Value, rule: Option<&str>) -> u8 {
         .unwrap_or(0)
 }
 
-fn rank(s: &str) -> u8 {
-    match s {
-        "info" => 1,
-        "low" => 2,
-        "medium" => 3,
-        "high" => 4,
-        "critical" => 5,
-        _ => 0,
-    }
-}
-
 const CRITICAL: u8 = 5;
 const HIGH: u8 = 4;
 const MEDIUM: u8 = 3;
-
-fn all_files(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            all_files(&p, base, out);
-        } else {
-            let rel = p
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, p));
-        }
-    }
-}
-
-/// Builds a wheel (zip) of a fixture directory.
-fn wheel(src: &Path, out: &Path) -> PathBuf {
-    let mut files = Vec::new();
-    all_files(src, src, &mut files);
-    let f = std::fs::File::create(out).unwrap();
-    let mut z = zip::ZipWriter::new(f);
-    let opts = zip::write::SimpleFileOptions::default();
-    for (rel, p) in files {
-        z.start_file(rel, opts).unwrap();
-        z.write_all(&std::fs::read(p).unwrap()).unwrap();
-    }
-    z.finish().unwrap();
-    out.to_path_buf()
-}
-
-/// Builds a gzip tar of a fixture directory, every member under `prefix`.
-fn tarball(src: &Path, prefix: &str, out: &Path) -> PathBuf {
-    let mut files = Vec::new();
-    all_files(src, src, &mut files);
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(out).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut b = tar::Builder::new(gz);
-    for (rel, p) in files {
-        let data = std::fs::read(p).unwrap();
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, format!("{prefix}{rel}"), &data[..])
-            .unwrap();
-    }
-    b.into_inner().unwrap().finish().unwrap();
-    out.to_path_buf()
-}
-
-/// Whether `rule` is reported at `min` or worse: as its own finding, or
-/// folded into a chain finding (TG200 lists the rules it absorbed).
-fn has_rule(report: &Value, rule: &str, min: u8) -> bool {
-    findings(report).iter().any(|f| {
-        let folded = f["rule_id"] == "TG200"
-            && f["evidence"][0]
-                .as_str()
-                .and_then(|e| e.strip_prefix("also matches: "))
-                .is_some_and(|l| l.split(", ").any(|r| r.split(' ').next() == Some(rule)));
-        (f["rule_id"] == rule || folded) && rank(f["severity"].as_str().unwrap_or("")) >= min
-    })
-}
 
 #[test]
 fn litellm_pth_is_one_critical_chain() {

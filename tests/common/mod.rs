@@ -2,6 +2,9 @@
 //! corpus built by `../shared/corpus/fetch.sh`.
 #![allow(dead_code)]
 
+pub mod findings;
+pub mod pack;
+
 use std::path::{Path, PathBuf};
 
 /// The tollgate binary under test, with a private `$TOLLGATE_HOME`.

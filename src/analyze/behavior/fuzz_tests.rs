@@ -1,13 +1,15 @@
 //! The fuzz target run over mutated and truncated real inputs: every
-//! fixture and a sample of corpus files, each prefix (stepped) and byte flips.
+//! fixture (including the held-out re-creations) and a sample of corpus files, each prefix (stepped) and byte flips.
 
 use super::fuzz_file;
 use std::path::Path;
 
 fn inputs() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/behavior");
-    let mut stack = vec![base];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    // The held-out re-creations carry the layered payloads (zlib, marshal,
+    // rot13, char codes) that exercise the decoders.
+    let mut stack = vec![root.join("behavior"), root.join("behavior_heldout")];
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;

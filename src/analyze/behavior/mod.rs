@@ -8,8 +8,11 @@
 //! (tree-sitter) turn the rest into typed [`signals`] → [`rules`] decide
 //! severity from combinations in one file or function. Nothing is executed.
 
+pub mod collector;
+pub mod decode;
 pub mod file;
 pub mod javascript;
+pub mod modules;
 pub mod package;
 pub mod patterns;
 pub mod prefilter;
@@ -47,7 +50,11 @@ pub fn fuzz_file(data: &[u8]) {
         let _ = file::analyze_forced(rel, data);
     }
     let _ = python::benign_hook_shape(data);
-    let _ = signals::decode_base64_literal(&String::from_utf8_lossy(data));
+    let text = String::from_utf8_lossy(data);
+    let _ = decode::base64(&text);
+    let _ = decode::char_code_list(&text);
+    let _ = decode::unescape_printable(&text);
+    let _ = decode::longest_literal(&text).and_then(|l| decode::decode(&l, decode::Encoding::Hex));
 }
 
 /// The `behavior` analysis.

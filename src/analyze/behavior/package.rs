@@ -112,6 +112,7 @@ pub fn analyze(unit: &Unit) -> Outcome {
     read_manifests(&mut pkg, &mut errors);
     assign_roles(&mut pkg);
     reparse_unasked(&mut pkg);
+    super::modules::link(&mut pkg);
     let mut findings = Vec::new();
     super::rules::check(&pkg, &mut findings);
     for f in &mut findings {
@@ -224,11 +225,12 @@ fn assign_roles(pkg: &mut Pkg) {
     }
     if pkg.unit.source_tree {
         roles.insert(format!("{}setup.py", pkg.root), Role::SetupScript);
+        // Every file read, not only those with signals: a backend module the
+        // pre-filter passed over still runs at install and gets a grammar.
         for dir in backend_paths(pkg) {
-            for f in &pkg.files {
-                if f.rel.starts_with(&format!("{}{dir}/", pkg.root)) {
-                    roles.insert(f.rel.clone(), Role::BuildBackend);
-                }
+            let prefix = format!("{}{dir}/", pkg.root);
+            for rel in pkg.seen.iter().filter(|r| r.starts_with(&prefix)) {
+                roles.insert(rel.clone(), Role::BuildBackend);
             }
         }
     }

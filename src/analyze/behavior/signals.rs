@@ -16,6 +16,8 @@ pub enum Kind {
     Exec,
     /// exec/eval whose argument is itself a decode: the obfuscation idiom.
     ExecDecoded,
+    /// exec/eval of data downloaded in the same file (fetch and run).
+    ExecFetched,
     /// `getattr(__builtins__, …)`, `globals()['ev'+'al']` and the like.
     DynamicBuiltin,
     /// `_0x` hex identifiers and string-array rotation (javascript-obfuscator).
@@ -68,6 +70,11 @@ pub enum Kind {
     FileRead,
     /// Writes a file (generic; gives persistence paths their meaning).
     FileWrite,
+    /// Reads who and where the host is (host name, user name, interfaces).
+    HostInfo,
+    /// Standard descriptors duplicated onto a socket, or a shell piped to
+    /// one: the plumbing of a remote shell.
+    SocketShell,
 }
 
 impl Kind {
@@ -103,6 +110,9 @@ impl Kind {
             Kind::WriteOutside => "writes outside the package",
             Kind::FileRead => "reads a file",
             Kind::FileWrite => "writes a file",
+            Kind::ExecFetched => "executes downloaded code",
+            Kind::HostInfo => "reads host and user names",
+            Kind::SocketShell => "wires a shell to a socket",
         }
     }
 }
@@ -130,6 +140,11 @@ pub struct FileSignals {
     pub signals: Vec<Signal>,
     /// The file was parsed with a grammar (otherwise: cheap byte scan only).
     pub parsed: bool,
+    /// Functions that collect data or send their argument, for callers in
+    /// other modules of the package.
+    pub exports: Vec<super::collector::Export>,
+    /// Relative imports (`from .m import f`, `require("./m")`).
+    pub imports: Vec<super::collector::Import>,
 }
 
 impl FileSignals {
@@ -244,127 +259,4 @@ pub fn line_text(src: &[u8], line: u32) -> String {
 
 pub use super::patterns::*;
 
-/// Where the grammar walkers are in the tree.
-#[derive(Clone, Copy, Debug)]
-pub struct Place {
-    /// 0-based row and byte column of the node.
-    pub row: usize,
-    pub col: usize,
-    pub scope: u32,
-    pub top_level: bool,
-}
-
-/// Collects signals while a grammar walker visits a file.
-pub struct Collector<'a> {
-    lines: Lines<'a>,
-    pub out: FileSignals,
-    next_scope: u32,
-    /// Function name → its scopes.
-    defs: Vec<(String, u32)>,
-    /// (calling scope, called at module level, bare callee name).
-    calls: Vec<(u32, bool, String)>,
-}
-
-impl<'a> Collector<'a> {
-    pub fn new(src: &'a [u8]) -> Self {
-        Collector {
-            lines: Lines::new(src),
-            out: FileSignals {
-                signals: Vec::new(),
-                parsed: true,
-            },
-            next_scope: 0,
-            defs: Vec::new(),
-            calls: Vec::new(),
-        }
-    }
-
-    /// Records `def name` / `function name` opening scope `scope`.
-    pub fn define(&mut self, name: &str, scope: u32) {
-        self.defs.push((name.to_string(), scope));
-    }
-
-    /// Records a call of a bare name from `at`.
-    pub fn called(&mut self, name: &str, at: Place) {
-        if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            self.calls.push((at.scope, at.top_level, name.to_string()));
-        }
-    }
-
-    /// The signals, with the bodies of functions that module-level code
-    /// calls (directly or through other functions) marked as running on load.
-    pub fn finish(mut self) -> FileSignals {
-        let mut live: Vec<u32> = Vec::new();
-        let mut queue: Vec<&str> = self
-            .calls
-            .iter()
-            .filter(|c| c.1)
-            .map(|c| c.2.as_str())
-            .collect();
-        while let Some(name) = queue.pop() {
-            for (_, scope) in self.defs.iter().filter(|d| d.0 == name) {
-                if !live.contains(scope) {
-                    live.push(*scope);
-                    queue.extend(
-                        self.calls
-                            .iter()
-                            .filter(|c| c.0 == *scope)
-                            .map(|c| c.2.as_str()),
-                    );
-                }
-            }
-        }
-        for s in &mut self.out.signals {
-            if live.contains(&s.scope) {
-                s.top_level = true;
-            }
-        }
-        self.out
-    }
-
-    /// A fresh function scope number.
-    pub fn scope(&mut self) -> u32 {
-        self.next_scope += 1;
-        self.next_scope
-    }
-
-    pub fn add(&mut self, kind: Kind, detail: &'static str, at: Place) {
-        let line = at.row as u32 + 1;
-        let evidence = self.lines.text(line, at.col);
-        self.out.push(Signal {
-            kind,
-            detail,
-            line,
-            evidence,
-            scope: at.scope,
-            top_level: at.top_level,
-        });
-    }
-
-    /// Classifies a string literal's text.
-    pub fn string(&mut self, text: &str, at: Place) {
-        let mut found = Vec::new();
-        classify_text(text, &mut found);
-        for (k, d) in found {
-            self.add(k, d, at);
-        }
-        if is_payload_literal(text.as_bytes()) {
-            self.add(Kind::HighEntropy, "encoded blob", at);
-        }
-        // Code handed to `python -c` / `node -e` as a string.
-        if (text.contains("exec(") || text.contains("eval("))
-            && [
-                "b64decode",
-                "decompress",
-                "fromhex",
-                "'base64'",
-                "\"base64\"",
-                "atob(",
-            ]
-            .iter()
-            .any(|d| text.contains(d))
-        {
-            self.add(Kind::ExecDecoded, "code in a string", at);
-        }
-    }
-}
+pub use super::collector::{Collector, Export, Import, Place, Taint};

@@ -17,20 +17,19 @@ pub fn check(ctx: &FileCtx, out: &mut Vec<Finding>) {
         return;
     }
     let s = &ctx.file.signals;
-    let reads = s.any(&[Kind::FileRead, Kind::FileWrite, Kind::Subprocess])
-        || s.has(Kind::SecretScanner)
-        || s.has(Kind::EnvDump);
-    let sev = if ctx.role.runs_unasked() && reads {
+    let sev = if ctx.role.runs_unasked() {
         Severity::Critical
-    } else if a.credential_strong && (reads || ctx.file.bundle) {
+    } else if a.credential_strong {
         Severity::High
-    } else if reads && s.together(&[&[Kind::CredentialFile], &[Kind::FileRead]]) {
+    } else if a.stores_read.len() == 1 {
         // One store read where it is used (a cloud SDK reading its own config).
         Severity::Low
     } else {
+        // An environment dump alone: the exfiltration rule decides whether it leaves.
         return;
     };
-    let stores = s.details(&[Kind::CredentialFile, Kind::SecretScanner, Kind::EnvDump]);
-    let msg = format!("reads credentials: {}", stores.join(", "));
+    let mut what: Vec<&str> = a.stores_read.clone();
+    what.extend(s.details(&[Kind::SecretScanner, Kind::EnvDump]));
+    let msg = format!("reads credentials: {}", what.join(", "));
     out.push(ctx.finding(&META, sev, msg, &a.credential));
 }

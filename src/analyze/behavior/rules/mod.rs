@@ -5,6 +5,7 @@
 //! severity from what else met in the same file and from when it runs.
 
 pub mod ai_cli;
+pub mod assess;
 pub mod chain;
 pub mod credentials;
 pub mod dropper;
@@ -24,8 +25,9 @@ pub mod unowned_startup;
 
 use super::file::{FileFacts, Lang};
 use super::package::{Pkg, Role};
-use super::signals::{FileSignals, Kind, Signal};
+use super::signals::{Kind, Signal};
 use crate::finding::{Finding, Location, RuleMeta, Severity};
+pub use assess::{Assessment, assess};
 
 /// Every behaviour rule, for `Analysis::rules`.
 pub const RULES: &[RuleMeta] = &[
@@ -128,10 +130,20 @@ impl FileCtx<'_> {
         self.file.bundle && !self.role.runs_unasked()
     }
 
+    /// A shell script no install hook runs (a maintainer's build or CI
+    /// script shipped by accident): it acts only when someone runs it by
+    /// hand, and its lines pair file-wide, so it is reported at most as
+    /// medium.
+    pub fn idle_script(&self) -> bool {
+        self.file.lang == Lang::Shell && !self.role.runs_unasked()
+    }
+
     /// A finding on this file with the signals as evidence.
     pub fn finding(&self, meta: &RuleMeta, sev: Severity, msg: String, ev: &[&Signal]) -> Finding {
         let sev = if self.weak_bundle() {
             sev.min(Severity::Low)
+        } else if self.idle_script() {
+            sev.min(Severity::Medium)
         } else {
             sev
         };
@@ -172,30 +184,6 @@ pub fn finding_at(
     f
 }
 
-/// The categories one file's signals add up to; each holds its evidence.
-#[derive(Default)]
-pub struct Assessment<'a> {
-    pub obfuscation: Vec<&'a Signal>,
-    pub credential: Vec<&'a Signal>,
-    /// Credential access strong enough to stand alone (≥ 2 stores, a
-    /// scanner, an environment dump).
-    pub credential_strong: bool,
-    /// Any network send, webhook or literal IP (raw, not a category).
-    pub exfil_sink: Vec<&'a Signal>,
-    /// Collected data (credentials, environment, command output) meets a
-    /// sink in one function: exfiltration.
-    pub exfil: Vec<&'a Signal>,
-    pub persistence: Vec<&'a Signal>,
-    pub propagation: Vec<&'a Signal>,
-    pub dropper: Vec<&'a Signal>,
-    pub ai_abuse: Vec<&'a Signal>,
-    /// Network, subprocess or dynamic exec at module level.
-    pub top_level: Vec<&'a Signal>,
-}
-
-const EXEC: &[Kind] = &[Kind::Exec, Kind::ExecDecoded];
-const RUNS: &[Kind] = &[Kind::Exec, Kind::ExecDecoded, Kind::Subprocess];
-const SINKS: &[Kind] = &[Kind::NetworkSend, Kind::ExfilEndpoint, Kind::HardcodedIp];
 /// Signals that are acts (not mere literals): what makes module-level code matter.
 const ACTS: &[Kind] = &[
     Kind::FileWrite,
@@ -207,179 +195,6 @@ const ACTS: &[Kind] = &[
     Kind::Download,
     Kind::Chmod,
 ];
-const WRITES: &[Kind] = &[Kind::FileWrite, Kind::Subprocess];
-
-/// Credential details too common in ordinary configuration loading to count
-/// alone (python-dotenv reads `.env`).
-const SOFT_CREDENTIALS: &[&str] = &[".env files"];
-
-impl<'a> Assessment<'a> {
-    pub fn obfuscated(&self) -> bool {
-        !self.obfuscation.is_empty()
-    }
-    pub fn credentials(&self) -> bool {
-        !self.credential.is_empty()
-    }
-    /// The categories present, in the order a chain reads.
-    pub fn categories(&self) -> Vec<(&'static str, &[&'a Signal])> {
-        let mut v: Vec<(&'static str, &[&'a Signal])> = Vec::new();
-        for (name, list) in [
-            ("obfuscated code", &self.obfuscation),
-            ("credential access", &self.credential),
-            ("exfiltration", &self.exfil),
-            ("persistence", &self.persistence),
-            ("propagation", &self.propagation),
-            ("dropper", &self.dropper),
-            ("AI agent abuse", &self.ai_abuse),
-        ] {
-            if !list.is_empty() {
-                v.push((name, list.as_slice()));
-            }
-        }
-        v
-    }
-}
-
-/// Summarises one file's signals into categories.
-pub fn assess(s: &FileSignals, lang: Lang) -> Assessment<'_> {
-    let mut a = Assessment::default();
-    let of = |ks: &[Kind]| -> Vec<&Signal> {
-        s.signals.iter().filter(|x| ks.contains(&x.kind)).collect()
-    };
-    // Obfuscation: decoded data executed, or built-up access to builtins that runs something.
-    if s.has(Kind::ExecDecoded) {
-        a.obfuscation = of(&[Kind::ExecDecoded, Kind::Decode]);
-    } else if s.together(&[&[Kind::Decode], EXEC]) {
-        a.obfuscation = of(&[Kind::Decode, Kind::Exec]);
-    } else if s.together(&[&[Kind::DynamicBuiltin], RUNS]) {
-        a.obfuscation = of(&[Kind::DynamicBuiltin, Kind::Exec, Kind::Subprocess]);
-    } else if s.together(&[&[Kind::HighEntropy], EXEC]) {
-        a.obfuscation = of(&[Kind::HighEntropy, Kind::Exec]);
-    } else if s.has(Kind::ObfuscatorStyle)
-        && s.any(&[
-            Kind::Exec,
-            Kind::Subprocess,
-            Kind::Network,
-            Kind::NetworkSend,
-        ])
-    {
-        a.obfuscation = of(&[
-            Kind::ObfuscatorStyle,
-            Kind::Exec,
-            Kind::Subprocess,
-            Kind::NetworkSend,
-        ]);
-    }
-    // Credentials: which stores; a scanner or an environment dump is strong alone.
-    let stores: Vec<&str> = s
-        .details(&[Kind::CredentialFile])
-        .into_iter()
-        .filter(|d| !SOFT_CREDENTIALS.contains(d))
-        .collect();
-    let soft = s.details(&[Kind::CredentialFile]).len() > stores.len();
-    let _ = soft;
-    // A scanner named in text (docs, rule tables) is not a scanner run.
-    let scanner = s.together(&[&[Kind::SecretScanner], &[Kind::Subprocess]])
-        || (lang == Lang::Shell && s.has(Kind::SecretScanner));
-    let dump = s.has(Kind::EnvDump);
-    a.credential_strong = scanner || stores.len() >= 2;
-    if a.credential_strong || dump || !stores.is_empty() {
-        let mut kinds = vec![Kind::CredentialFile, Kind::EnvDump];
-        if scanner {
-            kinds.push(Kind::SecretScanner);
-        }
-        a.credential = of(&kinds);
-    }
-    a.exfil_sink = of(SINKS);
-    let loot: &[Kind] = &[Kind::CredentialFile, Kind::EnvDump, Kind::SecretScanner];
-    if (a.credentials() && s.together(&[loot, SINKS]))
-        || s.together(&[
-            &[Kind::ExfilEndpoint, Kind::HardcodedIp],
-            &[
-                Kind::FileRead,
-                Kind::EnvDump,
-                Kind::Subprocess,
-                Kind::CredentialFile,
-            ],
-        ])
-    {
-        a.exfil = of(&[
-            Kind::CredentialFile,
-            Kind::EnvDump,
-            Kind::SecretScanner,
-            Kind::NetworkSend,
-            Kind::ExfilEndpoint,
-            Kind::HardcodedIp,
-        ]);
-    }
-    // Persistence and propagation need an act (write, run, send) beside the target.
-    if s.together(&[
-        &[Kind::Persistence, Kind::StartupWrite, Kind::AgentConfig],
-        WRITES,
-    ]) || (lang == Lang::Shell && s.any(&[Kind::Persistence]))
-    {
-        a.persistence = of(&[
-            Kind::Persistence,
-            Kind::StartupWrite,
-            Kind::AgentConfig,
-            Kind::FileWrite,
-        ]);
-    }
-    let acts: &[Kind] = &[
-        Kind::Subprocess,
-        Kind::Network,
-        Kind::NetworkSend,
-        Kind::FileWrite,
-    ];
-    if s.together(&[&[Kind::Publish, Kind::RepoWrite, Kind::Kubernetes], acts])
-        || (lang == Lang::Shell && s.any(&[Kind::Publish, Kind::RepoWrite]))
-    {
-        a.propagation = of(&[Kind::Publish, Kind::RepoWrite, Kind::Kubernetes]);
-    }
-    // Droppers: fetch, make executable, run; or fetch a second runtime.
-    let shell = lang == Lang::Shell;
-    let fetch: &[Kind] = &[Kind::Download, Kind::Network];
-    if s.together(&[&[Kind::PipeToShell], RUNS]) || (shell && s.has(Kind::PipeToShell)) {
-        a.dropper = of(&[Kind::PipeToShell, Kind::Subprocess]);
-    } else if s.together(&[fetch, &[Kind::Chmod], &[Kind::Subprocess]])
-        || (shell && s.has(Kind::Download) && s.has(Kind::Chmod))
-    {
-        a.dropper = of(&[Kind::Download, Kind::Network, Kind::Chmod, Kind::Subprocess]);
-    } else if s.together(&[
-        &[Kind::HardcodedIp],
-        &[Kind::Network, Kind::NetworkSend],
-        &[Kind::Subprocess],
-    ]) {
-        // A socket to a literal address and a shell: a remote shell.
-        a.dropper = of(&[Kind::HardcodedIp, Kind::Network, Kind::Subprocess]);
-    } else if s.same_scope(&[&[Kind::Network, Kind::Download], &[Kind::Exec]]) {
-        // Code fetched and evaluated in one function.
-        a.dropper = of(&[Kind::Network, Kind::Download, Kind::Exec]);
-    } else if s.has(Kind::SecondRuntime) && (shell || s.any(&[Kind::Subprocess, Kind::Download])) {
-        a.dropper = of(&[Kind::SecondRuntime, Kind::Download, Kind::Subprocess]);
-    }
-    if s.same_scope(&[&[Kind::AiCliBypass], &[Kind::Subprocess]])
-        || (shell && s.has(Kind::AiCliBypass))
-    {
-        a.ai_abuse = of(&[Kind::AiCliBypass, Kind::Subprocess]);
-    }
-    a.top_level = s
-        .signals
-        .iter()
-        .filter(|x| {
-            x.top_level
-                && matches!(
-                    x.kind,
-                    Kind::Network
-                        | Kind::NetworkSend
-                        | Kind::Subprocess
-                        | Kind::Exec
-                        | Kind::ExecDecoded
-                )
-        })
-        .collect();
-    a
-}
 
 /// The severity of a category finding from where it runs: critical when
 /// the file runs unasked (install, startup) or also steals and sends; high

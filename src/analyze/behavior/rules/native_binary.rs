@@ -4,6 +4,8 @@
 use super::finding_at;
 use crate::analyze::behavior::file::Lang;
 use crate::analyze::behavior::package::Pkg;
+use crate::analyze::behavior::signals::Kind;
+use crate::analyze::behavior::walk;
 use crate::finding::{Finding, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
@@ -35,19 +37,48 @@ pub fn check(pkg: &Pkg, out: &mut Vec<Finding>) {
     }
     for f in pkg.files.iter().filter(|f| f.lang == Lang::Binary) {
         let kind = f.binary.unwrap_or("executable");
-        let run = pkg.role(&f.rel).runs_unasked();
-        let sev = if run {
-            Severity::High
+        let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+        let (sev, msg) = if pkg.role(&f.rel).runs_unasked() {
+            (
+                Severity::High,
+                format!("{kind} executable in a package with no native code, run at install"),
+            )
+        } else if let Some(by) = launched_by(pkg, name) {
+            (
+                Severity::High,
+                format!(
+                    "{kind} executable in a package with no native code, started by {by} at install or import"
+                ),
+            )
         } else {
-            Severity::Medium
+            (
+                Severity::Medium,
+                format!("{kind} executable in a package with no native code"),
+            )
         };
-        out.push(finding_at(
-            pkg,
-            &META,
-            &f.rel,
-            sev,
-            format!("{kind} executable in a package with no native code"),
-            &[],
-        ));
+        out.push(finding_at(pkg, &META, &f.rel, sev, msg, &[]));
     }
+}
+
+/// A code file that starts programs without being asked (install script,
+/// startup hook, module level) and names the executable `name`.
+fn launched_by<'a>(pkg: &'a Pkg, name: &str) -> Option<&'a str> {
+    if name.len() < 3 {
+        return None;
+    }
+    pkg.files
+        .iter()
+        .filter(|f| matches!(f.lang, Lang::Python | Lang::JavaScript | Lang::Shell))
+        .filter(|f| {
+            let unasked = pkg.role(&f.rel).runs_unasked();
+            f.signals
+                .signals
+                .iter()
+                .any(|s| s.kind == Kind::Subprocess && (s.top_level || unasked))
+        })
+        .find(|f| {
+            walk::read_one(pkg.unit, &f.rel)
+                .is_some_and(|b| memchr::memmem::find(&b, name.as_bytes()).is_some())
+        })
+        .map(|f| f.rel.as_str())
 }
