@@ -49,6 +49,10 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the packages found under PATHs.
     Inventory(InventoryArgs),
+    /// Manage the offline OSV advisory database (import, update, status).
+    Db(DbArgs),
+    /// Show the known advisories affecting packages given as purls.
+    Query(QueryArgs),
     /// Compare two dependency sets (lockfiles, directories or git revisions).
     Diff(DiffArgs),
     /// Record a reviewed package version in the approvals file.
@@ -169,4 +173,41 @@ pub struct InventoryArgs {
     pub tree: bool,
     #[command(flatten)]
     pub target: TargetArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum DbCommand {
+    /// Build the database in $TOLLGATE_HOME from OSV zips (one `<ID>.json`
+    /// per advisory, as osv.dev serves them) or directories of OSV JSON files.
+    /// Replaces the current database only if every input could be read.
+    Import {
+        /// OSV zips, OSV JSON files or directories of them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Download the PyPI and npm advisories from osv.dev (only what changed)
+    /// and swap them in. The only command that uses the network.
+    Update {
+        /// Base URL of the OSV export (a mirror of osv.dev's bucket):
+        /// `<URL>/<ECOSYSTEM>/all.zip` is fetched.
+        #[arg(long, env = "TOLLGATE_OSV_URL", value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// Show which database is used, its sources, counts and age.
+    Status,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct QueryArgs {
+    /// Package URLs with a version (`pkg:pypi/django@3.2.1`, `pkg:npm/lodash@4.17.20`).
+    pub purl: Vec<String>,
+    /// Read purls from FILE, one per line (`#` starts a comment).
+    #[arg(long = "purls", value_name = "FILE")]
+    pub purls_file: Option<PathBuf>,
 }

@@ -14,6 +14,7 @@ pub mod finding;
 pub mod home;
 pub mod inventory;
 pub mod model;
+pub mod osv;
 pub mod policy;
 pub mod registry;
 pub mod report;

@@ -1,6 +1,7 @@
 //! Analyses: one module per capability. Each reads the inventory (and the
 //! package contents it found) and returns findings; none formats output.
 
+pub mod advisories;
 pub mod hygiene;
 pub mod models;
 
@@ -51,7 +52,11 @@ pub trait Analysis: Sync {
 
 /// Every analysis this build has, in report order.
 pub fn all() -> Vec<Box<dyn Analysis>> {
-    vec![Box::new(models::Models), Box::new(hygiene::Hygiene::default())]
+    vec![
+        Box::new(advisories::Advisories),
+        Box::new(models::Models),
+        Box::new(hygiene::Hygiene::default()),
+    ]
 }
 
 /// Every rule of every analysis, sorted by ID.

@@ -4,9 +4,11 @@
 
 pub mod approve;
 pub mod audit;
+pub mod db;
 pub mod diff;
 pub mod gate;
 pub mod inventory;
+pub mod query;
 pub mod scan;
 
 use crate::cli::{Cli, Command, GlobalArgs, TargetArgs};
@@ -32,6 +34,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Diff(args) => diff::run(args, &cli.global),
         Command::Approve(args) => approve::run(args, &cli.global),
         Command::Audit(args) => audit::run(args, &cli.global),
+        Command::Db(args) => db::run(args, &cli.global),
+        Command::Query(args) => query::run(args, &cli.global),
     };
     match result {
         Ok(code) => code,

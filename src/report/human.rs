@@ -12,7 +12,7 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(&self, code: &str, s: &str) -> String {
+    pub fn paint(&self, code: &str, s: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
@@ -20,7 +20,7 @@ impl Style {
         }
     }
 
-    fn severity(&self, s: Severity) -> String {
+    pub fn severity(&self, s: Severity) -> String {
         let label = format!("{:<8}", s.as_str().to_uppercase());
         let code = match s {
             Severity::Critical => "1;31",
@@ -32,11 +32,11 @@ impl Style {
         self.paint(code, &label)
     }
 
-    fn dim(&self, s: &str) -> String {
+    pub fn dim(&self, s: &str) -> String {
         self.paint("2", s)
     }
 
-    fn bold(&self, s: &str) -> String {
+    pub fn bold(&self, s: &str) -> String {
         self.paint("1", s)
     }
 }
