@@ -35,6 +35,7 @@ pub fn run(args: &InventoryArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
         },
         Format::Sarif => sarif::render(&report),
         Format::Markdown => anyhow::bail!("--format markdown is for `scan` and `diff`"),
+        Format::CyclonedxJson | Format::SpdxJson => anyhow::bail!("SBOM formats are for `sbom`"),
     };
     emit(global, &text)?;
     if nothing_read {
