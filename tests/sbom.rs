@@ -333,6 +333,31 @@ fn corpus_venv() {
     assert_eq!(pip["downloadLocation"], "NOASSERTION");
 }
 
+/// Component names and versions equal cyclonedx-py's for the same venv
+/// (tests/fixtures/sbom/regenerate.sh ran it once).
+#[test]
+fn names_and_versions_match_cyclonedx_py() {
+    let Some(venv) = corpus_cache("venv") else {
+        return;
+    };
+    let expected = std::fs::read_to_string(fixture("sbom/cyclonedx-py-venv.txt")).unwrap();
+    let expected: Vec<&str> = expected.lines().collect();
+    let home = tempfile::tempdir().unwrap();
+    let doc = cdx(home.path(), &venv);
+    let mut got: Vec<String> = arr(&doc, "components")
+        .iter()
+        .map(|c| {
+            format!(
+                "{}=={}",
+                c["name"].as_str().unwrap(),
+                c["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, expected);
+}
+
 fn sha256_hex(b: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(b))
