@@ -503,7 +503,9 @@ fn compound(s: &str) -> Option<String> {
             .collect();
         let ids = ids?;
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        return Some(join(&refs, op));
+        let joined = join(&refs, op);
+        // Re-rendered, so the parentheses are the canonical ones.
+        return Some(spdx_expression(&joined).unwrap_or(joined));
     }
     None
 }

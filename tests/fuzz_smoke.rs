@@ -151,3 +151,17 @@ fn registry_configs_and_responses() {
     ];
     run(&seeds, 20_000, tollgate::registry::parse::fuzz_responses);
 }
+
+#[test]
+fn licence_normalisation() {
+    let seeds: Vec<Vec<u8>> = [
+        "Apache License, Version 2.0 or MIT License",
+        "License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)",
+        "(MIT OR Apache-2.0) AND GPL-2.0+ WITH Classpath-exception-2.0",
+        "BSD 3-Clause \"New\" or \"Revised\" License",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    run(&seeds, 200_000, tollgate::license::fuzz_normalize);
+}

@@ -86,6 +86,11 @@ fn free_text_names() {
         assert_eq!(normalize(text), spdx(id), "{text}");
     }
     assert_eq!(normalize("MIT or Apache 2.0"), spdx("MIT OR Apache-2.0"));
+    // Found by fuzzing: parentheses a compound part brings are canonicalised.
+    assert_eq!(
+        normalize("MIT License or Apache-2.0 AND GPL-2.0+"),
+        spdx("MIT OR Apache-2.0 AND GPL-2.0-or-later")
+    );
     assert_eq!(
         normalize("Apache License 2.0 and MIT License"),
         spdx("Apache-2.0 AND MIT")
