@@ -11,8 +11,11 @@ mod merge;
 pub mod text;
 
 pub mod cargo_lock;
+pub mod cyclonedx;
 pub mod dist_info;
 pub mod package_lock;
+pub mod sbom_input;
+pub mod spdx;
 
 pub mod bun_lock;
 pub mod node_modules;
@@ -198,6 +201,8 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
         InputKind::BunLock => bun_lock::extract(&input.path, &path),
         InputKind::NodeModules => node_modules::extract(&input.path, &path),
         InputKind::NpmTarball => npm_tarball::extract(&input.path, &path),
+        InputKind::Cyclonedx => cyclonedx::extract(&input.path, &path),
+        InputKind::Spdx => spdx::extract(&input.path, &path),
         // Model files are read by the model analysis, not as packages.
         InputKind::ModelFile => Extract::new(input.kind, &path),
         other => Extract::failed(

@@ -8,6 +8,7 @@
 
 use super::sbom::{Bom, Component as BomComponent, Model, SUBJECT_REF, Vulnerability as BomVuln};
 use crate::finding::Severity;
+use crate::inventory::sbom_input::{RECORD_HASH_PROPERTY, RECORD_HASH_VALUE};
 use crate::license::License;
 use crate::model::{Hash, Origin};
 use serde::Serialize;
@@ -237,8 +238,8 @@ fn component(c: &BomComponent) -> Component {
             content: r.clone(),
         });
         properties.push(Property {
-            name: "tollgate:hash-of",
-            value: "installed RECORD file".into(),
+            name: RECORD_HASH_PROPERTY,
+            value: RECORD_HASH_VALUE.into(),
         });
     }
     let mut sources: Vec<&str> = p.sources.iter().map(|s| s.path.as_str()).collect();

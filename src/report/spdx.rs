@@ -11,6 +11,7 @@
 
 use super::cyclonedx::advisory_source;
 use super::sbom::{Bom, Component, Model};
+use crate::inventory::sbom_input::RECORD_HASH_COMMENT;
 use crate::license::{self, License};
 use crate::model::{Hash, Origin};
 use serde::Serialize;
@@ -248,11 +249,7 @@ fn package(
             algorithm: "SHA256",
             checksum_value: r.clone(),
         });
-        comment = Some(
-            "The SHA256 checksum is of the installed RECORD file (an installed \
-             environment does not record the archive's digest)."
-                .to_string(),
-        );
+        comment = Some(RECORD_HASH_COMMENT.to_string());
     }
     let mut external_refs = vec![ExternalRef {
         reference_category: "PACKAGE-MANAGER",
