@@ -175,6 +175,10 @@ pub struct InventoryArgs {
     /// Show the footprint: what each direct dependency brings (packages, bytes).
     #[arg(long)]
     pub tree: bool,
+    /// Group the packages by licence and list those whose licence is unknown
+    /// (JSON: a `licenses` object beside the report).
+    #[arg(long)]
+    pub licenses: bool,
     #[command(flatten)]
     pub target: TargetArgs,
 }

@@ -582,3 +582,45 @@ fn the_output_file_is_not_read_back() {
     assert_eq!(r.status.code(), Some(0));
     assert_eq!(std::fs::read(&out).unwrap(), first);
 }
+
+#[test]
+fn inventory_groups_packages_by_licence() {
+    let home = tempfile::tempdir().unwrap();
+    let nm = fixture("npm/node_modules-npm");
+    let v = common::json_report(
+        home.path(),
+        &["inventory", "--licenses", nm.to_str().unwrap()],
+    );
+    let l = &v["licenses"];
+    assert_eq!(l["packages"], 15);
+    assert_eq!(l["groups"][0]["license"], "MIT");
+    assert_eq!(l["groups"][0]["packages"].as_array().unwrap().len(), 13);
+    assert_eq!(l["unknown"][0]["package"], "fsevents@2.3.3");
+    assert_eq!(l["unknown"][0]["declared"], Value::Null);
+    let out = tollgate(home.path())
+        .args(["inventory", "--licenses", nm.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("14 of 15 packages declare an SPDX licence"),
+        "{text}"
+    );
+    assert!(text.contains("fsevents@2.3.3") && text.contains("declares no licence"));
+    let Some(venv) = corpus_cache("venv") else {
+        return;
+    };
+    let v = common::json_report(
+        home.path(),
+        &["inventory", "--licenses", venv.to_str().unwrap()],
+    );
+    let unknown: Vec<&str> = v["licenses"]["unknown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["package"].as_str().unwrap())
+        .collect();
+    // Only families (BSD) and packages that declare nothing remain unknown.
+    assert_eq!(unknown.len(), 8, "{unknown:?}");
+    assert!(unknown.contains(&"Jinja2@3.1.6"));
+}

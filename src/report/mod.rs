@@ -5,6 +5,7 @@
 
 pub mod cyclonedx;
 pub mod human;
+pub mod licenses;
 pub mod markdown;
 pub mod sarif;
 pub mod sbom;
