@@ -54,7 +54,7 @@ fn corpus_packages() -> Vec<(Eco, String, String)> {
         .iter()
         .filter_map(|p| {
             Some((
-                tollgate::osv::eco_of(p.ecosystem),
+                tollgate::osv::eco_of(p.ecosystem)?,
                 p.name.clone(),
                 p.version.clone()?,
             ))

@@ -57,6 +57,8 @@ pub enum Command {
     Db(DbArgs),
     /// Show the known advisories affecting packages given as purls.
     Query(QueryArgs),
+    /// List every rule: ID, name, analysis, default severity, documentation.
+    Rules,
     /// Compare two dependency sets (lockfiles, directories or git revisions).
     Diff(DiffArgs),
     /// Record a reviewed package version in the approvals file.

@@ -39,6 +39,11 @@ pub struct Discovered {
     /// Files in a walked tree that no extractor reads but content analyses
     /// may (model files found by content are in `inputs` as `ModelFile`).
     pub errors: Vec<InputError>,
+    /// Directories of walked trees that are packages in source form (a
+    /// `setup.py`, a `pyproject.toml` with `[build-system]`, or a
+    /// `package.json`): content analyses read their files. Environments
+    /// (`node_modules`, venvs) are never listed here.
+    pub source_packages: Vec<PathBuf>,
 }
 
 /// Directory names never descended into.
@@ -110,6 +115,9 @@ fn walk_dir(dir: &Path, out: &mut Discovered) {
         }
         return;
     }
+    if is_source_package(dir) {
+        out.source_packages.push(dir.to_path_buf());
+    }
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -136,6 +144,15 @@ fn walk_dir(dir: &Path, out: &mut Discovered) {
         }
         // Symlinks are not followed: a link can point anywhere, and loops.
     }
+}
+
+/// A package in source form: `setup.py`, `package.json`, or a
+/// `pyproject.toml` that declares a build system.
+pub fn is_source_package(dir: &Path) -> bool {
+    dir.join("setup.py").is_file()
+        || dir.join("package.json").is_file()
+        || fs::read_to_string(dir.join("pyproject.toml"))
+            .is_ok_and(|t| t.contains("[build-system]"))
 }
 
 /// `lib/pythonX.Y/site-packages` (and `lib64`, `Lib`) under an environment root.

@@ -17,6 +17,9 @@ pub enum Ecosystem {
     Pypi,
     Npm,
     Cargo,
+    /// conda packages (conda-forge, defaults …): not PyPI distributions, even
+    /// when they hold the same Python library.
+    Conda,
 }
 
 impl Ecosystem {
@@ -26,6 +29,7 @@ impl Ecosystem {
             Ecosystem::Pypi => "pypi",
             Ecosystem::Npm => "npm",
             Ecosystem::Cargo => "cargo",
+            Ecosystem::Conda => "conda",
         }
     }
 
@@ -34,11 +38,13 @@ impl Ecosystem {
     /// PyPI: PEP 503 (lowercase, runs of `-`, `_`, `.` become one `-`).
     /// npm: names are case-sensitive on disk but the registry refuses
     /// case-only twins, so lowercase. Cargo: crates.io treats `-` and `_` alike.
+    /// conda: names are lowercase by convention; compare lowercased.
     pub fn normalize(self, name: &str) -> String {
         match self {
             Ecosystem::Pypi => pep503_normalize(name),
             Ecosystem::Npm => name.trim().to_ascii_lowercase(),
             Ecosystem::Cargo => name.trim().to_ascii_lowercase().replace('_', "-"),
+            Ecosystem::Conda => name.trim().to_ascii_lowercase(),
         }
     }
 }
@@ -324,6 +330,7 @@ pub fn purl(ecosystem: Ecosystem, name: &str, version: Option<&str>) -> String {
             }
         }
         Ecosystem::Cargo => out.push_str(&purl_escape(name)),
+        Ecosystem::Conda => out.push_str(&purl_escape(&name.to_ascii_lowercase())),
     }
     if let Some(v) = version {
         out.push('@');
@@ -367,6 +374,7 @@ pub fn parse_purl(s: &str) -> Result<ParsedPurl, String> {
         "pypi" => Ecosystem::Pypi,
         "npm" => Ecosystem::Npm,
         "cargo" => Ecosystem::Cargo,
+        "conda" => Ecosystem::Conda,
         other => return Err(format!("`{s}`: unsupported purl type `{other}`")),
     };
     let (name_part, version) = match path.rfind('@') {
@@ -451,6 +459,11 @@ mod tests {
         assert_eq!(p.name, "@types/node");
         assert!(parse_purl("npm/lodash").is_err());
         assert!(parse_purl("pkg:gem/rails@1").is_err());
+        let c = parse_purl(&purl(Ecosystem::Conda, "LibZlib", Some("1.3.1"))).unwrap();
+        assert_eq!(
+            (c.ecosystem, c.name.as_str()),
+            (Ecosystem::Conda, "libzlib")
+        );
         assert_eq!(percent_decode("a%2Bb%zz%4"), "a+b%zz%4");
     }
 }

@@ -191,9 +191,9 @@ fn import_replaces_the_embedded_database_and_status_describes_it() {
         .code(0);
     let s = status(home.path());
     assert_eq!(s["origin"], "import");
-    assert_eq!(s["advisories"], 19, "20 records, one withdrawn");
+    assert_eq!(s["advisories"], 22, "23 records, one withdrawn");
     assert_eq!(s["withdrawn"], 1);
-    assert_eq!(s["by_ecosystem"]["PyPI"]["advisories"], 13);
+    assert_eq!(s["by_ecosystem"]["PyPI"]["advisories"], 16);
     assert_eq!(s["by_ecosystem"]["npm"]["advisories"], 5);
     assert_eq!(s["by_ecosystem"]["npm"]["malicious"], 2);
     assert_eq!(s["newest_modified"], "2025-02-02T00:00:00Z");

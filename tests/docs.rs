@@ -279,3 +279,59 @@ fn pre_commit_hooks_run() {
     git(repo.path(), &["checkout", "-q", "--", "package-lock.json"]);
     assert_eq!(sh(&diff, repo.path(), bin.path(), home.path()).0, 0);
 }
+
+#[test]
+fn every_rule_has_its_page() {
+    let rules = tollgate::analyze::all_rules();
+    assert!(rules.len() >= 40, "{} rules", rules.len());
+    let mut ids: Vec<&str> = rules.iter().map(|r| r.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), rules.len(), "rule IDs are unique");
+    for rule in &rules {
+        let path = repo_file(&rule.doc_path());
+        let page = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        assert!(
+            page.starts_with(&format!("# {} {}\n", rule.id, rule.name)),
+            "{}: title",
+            rule.id
+        );
+        for h in [
+            "## Why this matters",
+            "## A real incident it would have caught",
+            "## Triggering example",
+            "## Benign look-alike",
+            "## How to fix",
+        ] {
+            assert!(page.contains(h), "{} lacks `{h}`", rule.id);
+        }
+        assert!(
+            page.to_lowercase().contains(rule.severity.as_str()),
+            "{}: the page names its default severity",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn the_rules_command_lists_every_rule() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tollgate(home.path())
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let all: Vec<&str> = tollgate::analyze::all_rules()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(listed, all);
+    assert_eq!(v[0]["doc"], format!("docs/rules/{}.md", all[0]));
+}

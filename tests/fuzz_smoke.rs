@@ -77,7 +77,7 @@ fn policy_files() {
         .unwrap()
         .as_bytes()
         .to_vec();
-    let py = read("policy/pending/uv-project/pyproject.toml");
+    let py = read("policy/python/uv-project/pyproject.toml");
     run(&[example, py], 100_000, tollgate::policy::file::fuzz_policy);
 }
 

@@ -95,3 +95,27 @@ fn sarif_with_findings_and_errors_is_valid() {
         "8.0"
     );
 }
+
+#[test]
+fn sarif_of_a_real_scan_is_valid() {
+    let home = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("tollgate")
+        .unwrap()
+        .env("TOLLGATE_HOME", home.path())
+        .arg("scan")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo"))
+        .args(["--format", "sarif"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    validate(&text);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() >= 7, "{}", results.len());
+    // Every result names a rule the driver describes.
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+    }
+}

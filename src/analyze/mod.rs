@@ -2,6 +2,7 @@
 //! package contents it found) and returns findings; none formats output.
 
 pub mod advisories;
+pub mod behavior;
 pub mod hygiene;
 pub mod models;
 
@@ -54,6 +55,7 @@ pub trait Analysis: Sync {
 pub fn all() -> Vec<Box<dyn Analysis>> {
     vec![
         Box::new(advisories::Advisories),
+        Box::new(behavior::Behavior),
         Box::new(models::Models),
         Box::new(hygiene::Hygiene::default()),
     ]

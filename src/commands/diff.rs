@@ -143,8 +143,7 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
     let fail_on = settings.policy.effective_fail_on(global.fail_on);
     let options = inventory::Options {
         target: target(&args.target)?,
-        // A diff compares packages; model digests would only cost time.
-        skip_artifact_hashes: true,
+        skip_artifact_hashes: false,
     };
     let (base, base_err) = if s.base_empty {
         // Before the project's first lockfile: everything in HEAD is new.

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod gate;
 pub mod inventory;
 pub mod query;
+pub mod rules;
 pub mod sbom;
 pub mod scan;
 
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Scan(args) => scan::run(args, &cli.global),
         Command::Inventory(args) => inventory::run(args, &cli.global),
         Command::Sbom(args) => sbom::run(args, &cli.global),
+        Command::Rules => rules::run(&cli.global),
         Command::Diff(args) => diff::run(args, &cli.global),
         Command::Approve(args) => approve::run(args, &cli.global),
         Command::Audit(args) => audit::run(args, &cli.global),

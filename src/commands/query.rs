@@ -91,9 +91,13 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
     let matcher = osv::Matcher::new(db);
     for (text, p) in purls {
         let version = p.version.clone().unwrap_or_default();
-        let advisories = matcher
-            .find(osv::eco_of(p.ecosystem), &p.name, &version)
-            .map_err(|e| anyhow::anyhow!("advisory database {}: {e}", db.location))?;
+        // OSV has no conda ecosystem: nothing can match.
+        let advisories = match osv::eco_of(p.ecosystem) {
+            Some(eco) => matcher
+                .find(eco, &p.name, &version)
+                .map_err(|e| anyhow::anyhow!("advisory database {}: {e}", db.location))?,
+            None => Vec::new(),
+        };
         results.push(QueryResult {
             purl: text,
             ecosystem: p.ecosystem,
@@ -103,16 +107,13 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
             advisories,
         });
     }
-    let failed = global
-        .fail_on
-        .unwrap_or(crate::policy::DEFAULT_FAIL_ON)
-        .threshold()
-        .is_some_and(|t| {
-            results
-                .iter()
-                .flat_map(|r| &r.advisories)
-                .any(|m| m.severity >= t)
-        });
+    let fail_on = global.fail_on.unwrap_or(crate::policy::DEFAULT_FAIL_ON);
+    let failed = fail_on.threshold().is_some_and(|t| {
+        results
+            .iter()
+            .flat_map(|r| &r.advisories)
+            .any(|m| m.severity >= t)
+    });
     let report = QueryReport {
         schema_version: 1,
         database: store::status_json(db, &fresh),

@@ -129,8 +129,10 @@ fn advisories(inv: &Inventory, quiet: bool) -> (BTreeMap<String, Vec<Match>>, Op
         .par_iter()
         .filter_map(|p| {
             let v = p.version.as_deref()?;
+            // Ecosystems OSV does not cover (conda) have no advisories to match.
+            let eco = osv::eco_of(p.ecosystem)?;
             let r = matcher
-                .find(osv::eco_of(p.ecosystem), &p.name, v)
+                .find(eco, &p.name, v)
                 .map_err(|e| format!("advisory lookup for {} failed: {e}", p.display_id()));
             Some((p.purl.clone(), r))
         })

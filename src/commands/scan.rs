@@ -45,11 +45,14 @@ pub fn run(args: &ScanArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
     };
     let outputs: Vec<Output> = selected.par_iter().map(|a| a.run(&ctx)).collect();
     progress.done();
-    let nothing_read = discovered.inputs.is_empty()
-        || inv
-            .inputs
-            .iter()
-            .all(|i| i.packages == 0 && inv.errors.iter().any(|e| e.path == i.path));
+    // Source trees are read by the content analyses, not by an extractor.
+    let analysed = !discovered.source_packages.is_empty();
+    let nothing_read = !analysed
+        && (discovered.inputs.is_empty()
+            || inv
+                .inputs
+                .iter()
+                .all(|i| i.packages == 0 && inv.errors.iter().any(|e| e.path == i.path)));
     let mut tool = ToolInfo::new(selected.iter().map(|a| a.name()).collect());
     let mut findings = Vec::new();
     let mut errors = Vec::new();

@@ -3,7 +3,7 @@
 //! Packages without a `source` are the workspace's own crates: they are not
 //! dependencies, but their dependencies are the direct ones.
 
-use super::text::{LineIndex, find_line, read_text, toml_error};
+use super::text::{LineIndex, find_line, read_text};
 use super::{Dep, Extract};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
 use serde::Deserialize;
@@ -35,13 +35,8 @@ pub fn extract(path: &Path, display: &str) -> Extract {
 
 pub fn parse(text: &str, display: &str) -> Extract {
     let mut ex = Extract::new(InputKind::CargoLock, display);
-    let lock: Lock = match toml::from_str(text) {
-        Ok(l) => l,
-        Err(e) => {
-            let (line, msg) = toml_error(text, &e);
-            ex.error(line, msg);
-            return ex;
-        }
+    let Some(lock) = ex.toml::<Lock>(text) else {
+        return ex;
     };
     let lines = LineIndex::new(text);
     let mut cursor = 0;

@@ -18,7 +18,6 @@ use rayon::prelude::*;
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 /// Reads an installed environment: a `site-packages` directory, a venv root,
 /// or a single `*.dist-info` / `*.egg-info` directory.
@@ -255,7 +254,8 @@ fn read_dist(sp: &Path, meta_name: &str, sp_display: &str) -> DistResult {
     let mut node = Node::new(pkg);
     let mut errors = Vec::new();
     for (req, line) in &meta.requires {
-        match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
+        // Through pyreq: pep508_rs alone panics on some malformed names.
+        match super::pyreq::parse_req(req) {
             Ok(r) => {
                 let mut dep = Dep::named(Ecosystem::Pypi, r.name.as_ref());
                 if !r.marker.is_true() {
@@ -372,7 +372,7 @@ fn add_egg_requires(egg_dir: &Path, node: &mut Node) {
             section = Some(s.to_string());
             continue;
         }
-        let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(line) else {
+        let Ok(r) = super::pyreq::parse_req(line) else {
             continue;
         };
         let mut dep = Dep::named(Ecosystem::Pypi, r.name.as_ref());

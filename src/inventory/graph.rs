@@ -12,6 +12,9 @@ use super::{Dep, Extract};
 use pep508_rs::{ExtraName, MarkerEnvironment};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
+/// A package (node index) with one of its extras active, or none.
+type State = (usize, Option<ExtraName>);
+
 /// Resolves `extract` in place. `target` is the environment chosen on the
 /// command line; an installed environment's own `extract.env` wins over it.
 pub fn resolve(extract: &mut Extract, target: Option<&Target>) {
@@ -39,18 +42,22 @@ pub fn resolve(extract: &mut Extract, target: Option<&Target>) {
     let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
     let mut reached = vec![false; n];
     let mut direct = vec![false; n];
-    let mut seen: std::collections::HashSet<(usize, Option<ExtraName>)> = Default::default();
-    let mut queue: VecDeque<(usize, Option<ExtraName>)> = VecDeque::new();
+    let mut seen: std::collections::HashSet<State> = Default::default();
+    let mut queue: VecDeque<State> = VecDeque::new();
+    // The graph of (package, extra) states: which extras of a package are in
+    // play decides what it pulls in, so `introduced_by` walks states, not packages.
+    let mut state_edges: HashMap<State, Vec<State>> = HashMap::new();
+    let mut root_states: Vec<State> = Vec::new();
 
-    let activate = |targets: Vec<usize>,
-                    extras: &[String],
-                    queue: &mut VecDeque<(usize, Option<ExtraName>)>| {
+    let activate = |targets: Vec<usize>, extras: &[String]| -> Vec<State> {
+        let mut out = Vec::new();
         for t in targets {
-            queue.push_back((t, None));
+            out.push((t, None));
             for e in extras.iter().filter_map(|e| extra_name(e)) {
-                queue.push_back((t, Some(e)));
+                out.push((t, Some(e)));
             }
         }
+        out
     };
 
     let roots = extract.roots.clone();
@@ -64,7 +71,9 @@ pub fn resolve(extract: &mut Extract, target: Option<&Target>) {
                 for &t in &targets {
                     direct[t] = true;
                 }
-                activate(targets, &dep.extras, &mut queue);
+                let states = activate(targets, &dep.extras);
+                root_states.extend(states.iter().cloned());
+                queue.extend(states);
             }
         }
         None => {
@@ -102,7 +111,12 @@ pub fn resolve(extract: &mut Extract, target: Option<&Target>) {
                     edges[i].insert(t);
                 }
             }
-            activate(targets, &dep.extras, &mut queue);
+            let states = activate(targets, &dep.extras);
+            state_edges
+                .entry((i, extra.clone()))
+                .or_default()
+                .extend(states.iter().cloned());
+            queue.extend(states);
         }
     }
 
@@ -137,7 +151,10 @@ pub fn resolve(extract: &mut Extract, target: Option<&Target>) {
         })
         .collect();
 
-    let introduced = introduced_by(&edges, &direct, &keep);
+    if roots.is_none() {
+        root_states = (0..n).filter(|&i| direct[i]).map(|i| (i, None)).collect();
+    }
+    let introduced = introduced_by(&state_edges, &root_states, &direct, &keep);
     let purls: Vec<String> = extract
         .nodes
         .iter()
@@ -240,22 +257,48 @@ fn mark_cycle_roots(edges: &[BTreeSet<usize>], reached: &[bool], direct: &mut [b
     }
 }
 
-/// For every node, the direct nodes from which it is reachable.
-fn introduced_by(edges: &[BTreeSet<usize>], direct: &[bool], keep: &[bool]) -> Vec<Vec<usize>> {
-    let n = edges.len();
+/// For every node, the direct nodes from whose activated states it is reachable.
+fn introduced_by(
+    state_edges: &HashMap<State, Vec<State>>,
+    root_states: &[State],
+    direct: &[bool],
+    keep: &[bool],
+) -> Vec<Vec<usize>> {
+    let n = direct.len();
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut starts: Vec<Vec<State>> = vec![Vec::new(); n];
+    for s in root_states {
+        if s.0 < n {
+            starts[s.0].push(s.clone());
+        }
+    }
     let mut mark = vec![usize::MAX; n];
+    // Plain states (no extra) are the bulk, and npm has only those: a
+    // per-direct stamp per node; states with an extra go in a small set.
+    let mut seen_plain = vec![usize::MAX; n];
+    let mut seen_extra: std::collections::HashSet<State> = Default::default();
     for d in (0..n).filter(|&i| direct[i] && keep[i]) {
-        let mut stack = vec![d];
-        while let Some(i) = stack.pop() {
-            if mark[i] == d {
+        seen_extra.clear();
+        let mut stack = std::mem::take(&mut starts[d]);
+        while let Some(st) = stack.pop() {
+            let i = st.0;
+            if !keep[i] {
                 continue;
             }
-            mark[i] = d;
-            if i != d && !direct[i] {
+            let first_visit = match &st.1 {
+                None => std::mem::replace(&mut seen_plain[i], d) != d,
+                Some(_) => seen_extra.insert(st.clone()),
+            };
+            if !first_visit {
+                continue;
+            }
+            if i != d && !direct[i] && mark[i] != d {
+                mark[i] = d;
                 out[i].push(d);
             }
-            stack.extend(edges[i].iter().copied().filter(|&t| keep[t]));
+            if let Some(next) = state_edges.get(&st) {
+                stack.extend(next.iter().cloned());
+            }
         }
     }
     out
@@ -360,6 +403,30 @@ mod tests {
         assert_eq!(ex.nodes.len(), 2);
         assert_eq!(ex.nodes[1].package.direct, None);
         assert_eq!(lock.nodes.len(), 1);
+    }
+
+    #[test]
+    fn introduced_by_follows_the_extras_in_play() {
+        // Roots: httpx (no extra) and qdrant, which wants httpx[http2] → h2.
+        let mut ex = Extract::new(InputKind::UvLock, "uv.lock");
+        let mut httpx = node("httpx", "1", &[]);
+        httpx
+            .optional
+            .insert("http2".into(), vec![Dep::named(Ecosystem::Pypi, "h2")]);
+        let mut qdrant = node("qdrant", "1", &[]);
+        let mut want = Dep::named(Ecosystem::Pypi, "httpx");
+        want.extras = vec!["http2".into()];
+        qdrant.deps.push(want);
+        ex.nodes = vec![httpx, qdrant, node("h2", "1", &[])];
+        ex.roots = Some(vec![
+            Dep::named(Ecosystem::Pypi, "httpx"),
+            Dep::named(Ecosystem::Pypi, "qdrant"),
+        ]);
+        ex.graph_known = true;
+        resolve(&mut ex, None);
+        assert_eq!(ex.nodes[2].package.introduced_by, vec!["pkg:pypi/qdrant@1"]);
+        // The package-level dependency list still shows the edge.
+        assert_eq!(ex.nodes[0].package.dependencies, vec!["pkg:pypi/h2@1"]);
     }
 
     #[test]

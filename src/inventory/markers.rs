@@ -132,9 +132,11 @@ pub struct Marker {
 
 impl Marker {
     pub fn parse(s: &str) -> Result<Marker, String> {
-        MarkerTree::from_str(s)
+        // The message only: pep508's full Display can panic on non-ASCII input.
+        std::panic::catch_unwind(|| MarkerTree::from_str(s))
+            .map_err(|_| "the marker parser failed on this marker".to_string())?
             .map(|tree| Marker { tree })
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.message.to_string())
     }
 
     pub fn from_tree(tree: MarkerTree) -> Marker {

@@ -11,11 +11,22 @@ mod merge;
 pub mod text;
 
 pub mod cargo_lock;
+pub mod conda_meta;
 pub mod cyclonedx;
 pub mod dist_info;
 pub mod package_lock;
+pub mod pdm_lock;
+pub mod pipfile_lock;
+pub mod poetry_lock;
+pub mod pylock;
+pub mod pyproject;
+pub mod pyreq;
+pub mod requirements;
 pub mod sbom_input;
+pub mod sdist;
 pub mod spdx;
+pub mod uv_lock;
+pub mod wheel;
 
 pub mod bun_lock;
 pub mod node_modules;
@@ -141,6 +152,27 @@ impl Extract {
         e
     }
 
+    /// Deserialises a TOML input; a syntax or shape error becomes this
+    /// input's error entry, with its line.
+    pub fn toml<T: serde::de::DeserializeOwned>(&mut self, text: &str) -> Option<T> {
+        toml::from_str(text)
+            .map_err(|e| {
+                let (line, msg) = text::toml_error(text, &e);
+                self.error(line, msg);
+            })
+            .ok()
+    }
+
+    /// Deserialises a JSON input; an error becomes this input's error entry.
+    pub fn json<T: serde::de::DeserializeOwned>(&mut self, text: &str) -> Option<T> {
+        serde_json::from_str(text)
+            .map_err(|e| {
+                let (line, msg) = text::json_error(&e);
+                self.error(line, msg);
+            })
+            .ok()
+    }
+
     pub fn error(&mut self, line: Option<u32>, message: impl Into<String>) {
         self.errors
             .push(InputError::new(self.path.clone(), line, message));
@@ -152,6 +184,14 @@ impl Extract {
         self.nodes.push(Node::new(package));
         self.nodes.len() - 1
     }
+}
+
+/// Fuzz target body shared by the text extractors: parse `data` as `display`
+/// and resolve the graph; neither may panic, whatever the bytes.
+pub fn fuzz_text(data: &[u8], display: &str, parse: fn(&str, &str) -> Extract) {
+    let text = String::from_utf8_lossy(data);
+    let mut ex = parse(&text, display);
+    graph::resolve(&mut ex, None);
 }
 
 /// Options that change what extractors report.
@@ -194,6 +234,16 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
             dist_info::extract_env(&input.path, &path)
         }
         InputKind::PackageLock => package_lock::extract(&input.path, &path),
+        InputKind::CondaEnv => conda_meta::extract(&input.path, &path),
+        InputKind::Requirements => requirements::extract(&input.path, &path),
+        InputKind::Pyproject => pyproject::extract(&input.path, &path),
+        InputKind::UvLock => uv_lock::extract(&input.path, &path),
+        InputKind::PoetryLock => poetry_lock::extract(&input.path, &path),
+        InputKind::PipfileLock => pipfile_lock::extract(&input.path, &path),
+        InputKind::PdmLock => pdm_lock::extract(&input.path, &path),
+        InputKind::Pylock => pylock::extract(&input.path, &path),
+        InputKind::Wheel => wheel::extract(&input.path, &path),
+        InputKind::Sdist => sdist::extract(&input.path, &path),
         InputKind::CargoLock => cargo_lock::extract(&input.path, &path),
         InputKind::YarnLock => yarn_lock::extract(&input.path, &path),
         InputKind::PackageJson => package_json::extract(&input.path, &path),
@@ -205,12 +255,6 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
         InputKind::Spdx => spdx::extract(&input.path, &path),
         // Model files are read by the model analysis, not as packages.
         InputKind::ModelFile => Extract::new(input.kind, &path),
-        other => Extract::failed(
-            other,
-            &path,
-            None,
-            format!("reading {other} inputs is not supported yet"),
-        ),
     };
     graph::resolve(&mut ex, options.target.as_ref());
     ex

@@ -7,7 +7,7 @@
 
 use super::markers::PlatformReq;
 use super::package_json::Manifest;
-use super::text::{LineIndex, json_error, read_text};
+use super::text::{LineIndex, read_text};
 use super::{Dep, Extract};
 use crate::model::{Ecosystem, Hash, InputKind, Origin, Package};
 use base64::Engine;
@@ -97,13 +97,8 @@ pub fn parse(text: &str, display: &str) -> Extract {
 /// gives the direct dependencies.
 pub fn parse_with(text: &str, display: &str, root: Option<&Manifest>) -> Extract {
     let mut ex = Extract::new(InputKind::PackageLock, display);
-    let lock: Lockfile = match serde_json::from_str(text) {
-        Ok(l) => l,
-        Err(e) => {
-            let (line, msg) = json_error(&e);
-            ex.error(line, msg);
-            return ex;
-        }
+    let Some(lock) = ex.json::<Lockfile>(text) else {
+        return ex;
     };
     let lines = LineIndex::new(text);
     if let Some(packages) = lock.packages {

@@ -55,6 +55,19 @@ pub fn find_line(text: &str, index: &LineIndex, needle: &str, from: usize) -> Op
         .map(|i| (index.line(start + i), start + i))
 }
 
+/// The 1-based line after each `[[header]]` line (where an array-of-tables
+/// entry's first key, usually `name`, sits), in order: serde drops spans, so
+/// TOML lockfile extractors map their N-th entry to a line this way.
+pub fn table_array_lines(text: &str, header: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        if l.trim_end() == header {
+            out.push(i as u32 + 2);
+        }
+    }
+    out
+}
+
 /// Maps a serde_json error to (line, message).
 pub fn json_error(e: &serde_json::Error) -> (Option<u32>, String) {
     let line = (e.line() > 0).then_some(e.line() as u32);
@@ -80,5 +93,9 @@ mod tests {
         assert_eq!(ix.line(3), 2);
         assert_eq!(ix.line(5), 3);
         assert_eq!(find_line(t, &ix, "cc", 0), Some((3, 5)));
+        assert_eq!(
+            table_array_lines("x\n[[p]]\nname\n[[p]] \n", "[[p]]"),
+            vec![3, 5]
+        );
     }
 }

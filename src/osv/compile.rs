@@ -156,11 +156,12 @@ impl Compiler {
             self.duplicates,
         );
         let meta = serde_json::to_vec(&meta).map_err(|e| FormatError(e.to_string()))?;
+        let groups = alias_groups(&advisories);
         let mut w = Writer::default();
         let mut offsets = Vec::with_capacity(advisories.len());
-        for a in &advisories {
+        for (a, group) in advisories.iter().zip(groups) {
             offsets.push(w.offset()?);
-            write_advisory(&mut w, a)?;
+            write_advisory(&mut w, a, group)?;
         }
         let mut directory = Vec::with_capacity(packages.len() * DIR_RECORD);
         for ((eco, name), entries) in &packages {
@@ -237,11 +238,43 @@ fn write_scores(
     Ok(())
 }
 
-fn write_advisory(w: &mut Writer, a: &Advisory) -> Result<(), FormatError> {
+/// Union-find over ids and aliases across every stored advisory (all
+/// sources): advisories that name each other, directly or through others,
+/// describe one problem. Each gets the index of its group's first member.
+fn alias_groups(advisories: &[Advisory]) -> Vec<u32> {
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut parent: Vec<usize> = (0..advisories.len()).collect();
+    let mut owner: HashMap<&str, usize> = HashMap::new();
+    for (i, a) in advisories.iter().enumerate() {
+        for name in std::iter::once(&a.id).chain(&a.aliases) {
+            match owner.get(name.as_str()) {
+                Some(&j) => {
+                    let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[ri.max(rj)] = ri.min(rj);
+                }
+                None => {
+                    owner.insert(name, i);
+                }
+            }
+        }
+    }
+    (0..advisories.len())
+        .map(|i| root(&mut parent, i) as u32)
+        .collect()
+}
+
+fn write_advisory(w: &mut Writer, a: &Advisory, group: u32) -> Result<(), FormatError> {
     w.str(&a.id)?;
     w.str(&a.summary)?;
     w.str(&a.modified)?;
     w.u8(if a.malicious { FLAG_MALICIOUS } else { 0 });
+    w.u32(group);
     w.str(a.db_severity.as_deref().unwrap_or(""))?;
     write_scores(w, &a.severity)?;
     w.len(a.aliases.len())?;
@@ -272,11 +305,18 @@ fn write_entry(w: &mut Writer, aff: &Affected) -> Result<(), FormatError> {
 fn write_listed(w: &mut Writer, eco: Eco, entries: &[(u32, &Affected)]) -> Result<(), FormatError> {
     let order = Order::ecosystem(eco);
     let mut index: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    // The same versions recur in every record of a package: parse each once.
+    let mut forms: HashMap<&str, Option<String>> = HashMap::new();
     for (i, (_, aff)) in entries.iter().enumerate() {
         let i = u32::try_from(i).map_err(|_| FormatError("too many entries".into()))?;
         for v in &aff.versions {
             let mut keys = vec![v.trim().to_string()];
-            keys.extend(canonical(order, v));
+            keys.extend(
+                forms
+                    .entry(v.as_str())
+                    .or_insert_with(|| canonical(order, v))
+                    .clone(),
+            );
             keys.dedup();
             for k in keys {
                 let slot = index.entry(k).or_default();

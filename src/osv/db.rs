@@ -47,6 +47,8 @@ pub struct AdvisoryRef<'a> {
     pub summary: &'a str,
     pub modified: &'a str,
     pub malicious: bool,
+    /// Advisories with the same group name each other (ids, aliases).
+    pub group: u32,
     pub db_severity: Option<&'a str>,
     pub severity: Vec<(ScoreKind, &'a str)>,
     pub aliases: Vec<&'a str>,
@@ -256,6 +258,7 @@ impl Database {
         let summary = c.str(strings)?;
         let modified = c.str(strings)?;
         let flags = c.u8()?;
+        let group = c.u32()?;
         let db_severity = Some(c.str(strings)?).filter(|s| !s.is_empty());
         let severity = scores(&mut c, strings)?;
         let na = c.count(8)?;
@@ -268,6 +271,7 @@ impl Database {
             summary,
             modified,
             malicious: flags & FLAG_MALICIOUS != 0,
+            group,
             db_severity,
             severity,
             aliases,

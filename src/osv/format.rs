@@ -12,7 +12,8 @@
 //! package directory count × 16 bytes, sorted by (ecosystem, name):
 //!          u32 ecosystem, str name, u32 offset into data of its entries.
 //! data     advisory:  str id, str summary, str modified, u8 flags,
-//!                     str db_severity, list<(u8 kind, str score)> severity,
+//!                     u32 alias group (the index of the group's first
+//!                     advisory: union-find over ids and aliases), str db_severity, list<(u8 kind, str score)> severity,
 //!                     list<str> aliases
 //!          package:   list<entry>, then the versions index;
 //!                     entry = u32 advisory, list<(u8, str)> severity,

@@ -1,7 +1,7 @@
 //! Is `name@version` affected? The OSV schema's evaluation algorithm
 //! (`IsVulnerable` in <https://ossf.github.io/osv-schema/#evaluation>),
-//! then advisories that name each other (ids and aliases) merged into one
-//! [`Match`] so one problem is reported once.
+//! then advisories that name each other (ids and aliases, across all
+//! sources) merged into one [`Match`] so one problem is reported once.
 
 use super::db::{AdvisoryRef, Database, Entry};
 use super::format::FormatError;
@@ -110,7 +110,12 @@ impl<'a> Matcher<'a> {
             let group: Vec<_> = g.iter().filter_map(|&i| hits.get(i)).collect();
             matches.extend(merge(&group, &p, &q)?);
         }
-        matches.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+        // Worst first; malicious releases before vulnerabilities of the same severity.
+        matches.sort_by(|a, b| {
+            (b.severity, b.malicious)
+                .cmp(&(a.severity, a.malicious))
+                .then_with(|| a.id.cmp(&b.id))
+        });
         Ok(matches)
     }
 }
@@ -121,33 +126,13 @@ pub fn find(db: &Database, eco: Eco, name: &str, version: &str) -> Result<Vec<Ma
     Matcher::new(db).find(eco, name, version)
 }
 
-/// Union-find over ids and aliases: indexes of `hits` that name each other.
+/// Indexes of `hits` by alias group (computed over the whole database
+/// when it was built: advisories naming each other, even through records
+/// that do not affect this package, describe one problem).
 fn groups(hits: &[(AdvisoryRef, Vec<usize>)]) -> Vec<Vec<usize>> {
-    let mut parent: Vec<usize> = (0..hits.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
-    let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut out: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, (a, _)) in hits.iter().enumerate() {
-        for name in std::iter::once(a.id).chain(a.aliases.iter().copied()) {
-            match owner.get(name) {
-                Some(&j) => {
-                    let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
-                    parent[ri.max(rj)] = ri.min(rj);
-                }
-                None => {
-                    owner.insert(name, i);
-                }
-            }
-        }
-    }
-    let mut out: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..hits.len() {
-        out.entry(root(&mut parent, i)).or_default().push(i);
+        out.entry(a.group).or_default().push(i);
     }
     out.into_values().collect()
 }

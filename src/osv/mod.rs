@@ -22,11 +22,12 @@ pub use db::Database;
 pub use matcher::{Match, Matcher, find};
 pub use record::Eco;
 
-/// The OSV ecosystem of a model ecosystem.
-pub fn eco_of(e: crate::model::Ecosystem) -> Eco {
+/// The OSV ecosystem of a model ecosystem; `None` where OSV has none (conda).
+pub fn eco_of(e: crate::model::Ecosystem) -> Option<Eco> {
     match e {
-        crate::model::Ecosystem::Pypi => Eco::PyPI,
-        crate::model::Ecosystem::Npm => Eco::Npm,
-        crate::model::Ecosystem::Cargo => Eco::Crates,
+        crate::model::Ecosystem::Pypi => Some(Eco::PyPI),
+        crate::model::Ecosystem::Npm => Some(Eco::Npm),
+        crate::model::Ecosystem::Cargo => Some(Eco::Crates),
+        crate::model::Ecosystem::Conda => None,
     }
 }

@@ -335,23 +335,20 @@ fn add_batch(
     compiler: &mut Compiler,
     skipped: &mut Vec<InputError>,
 ) {
-    let parsed: Vec<(String, Result<Parsed, InputError>)> = batch
+    let parsed: Vec<Result<Parsed, InputError>> = batch
         .into_par_iter()
-        .map(|(name, bytes)| {
-            let r = match bytes {
-                Ok(b) => record::parse(&b).map_err(|e| {
-                    let msg = match e.id {
-                        Some(id) => format!("{id}: {}", e.message),
-                        None => e.message,
-                    };
-                    InputError::new(name.clone(), e.line, msg)
-                }),
-                Err(msg) => Err(InputError::new(name.clone(), None, msg)),
-            };
-            (name, r)
+        .map(|(name, bytes)| match bytes {
+            Ok(b) => record::parse(&b).map_err(|e| {
+                let msg = match e.id {
+                    Some(id) => format!("{id}: {}", e.message),
+                    None => e.message,
+                };
+                InputError::new(name, e.line, msg)
+            }),
+            Err(msg) => Err(InputError::new(name, None, msg)),
         })
         .collect();
-    for (_, r) in parsed {
+    for r in parsed {
         match r {
             Ok(p) => compiler.add(p),
             Err(e) => {

@@ -76,6 +76,8 @@ fn page_for(p: &Package, ep: &Endpoints) -> Option<Page> {
         Some(_) => return None,
     };
     let (url, token) = match p.ecosystem {
+        // Conda channels publish no release times tollgate reads.
+        Ecosystem::Conda => return None,
         Ecosystem::Pypi => {
             let base = origin.or(ep.pypi.first().map(String::as_str))?;
             (

@@ -10,7 +10,8 @@ use std::str::FromStr;
 /// Compares two versions of one ecosystem; `None` when either does not parse.
 pub fn compare(eco: Ecosystem, a: &str, b: &str) -> Option<Ordering> {
     match eco {
-        Ecosystem::Pypi => {
+        // conda versions follow PEP 440 closely enough for ordering.
+        Ecosystem::Pypi | Ecosystem::Conda => {
             let a = pep440_rs::Version::from_str(a.trim()).ok()?;
             let b = pep440_rs::Version::from_str(b.trim()).ok()?;
             Some(a.cmp(&b))
@@ -27,7 +28,7 @@ pub fn compare(eco: Ecosystem, a: &str, b: &str) -> Option<Ordering> {
 /// number, or for semver `0.x` the minor (`0.3` → `0.4` breaks, by convention).
 pub fn breaking_part(eco: Ecosystem, v: &str) -> Option<(u64, u64)> {
     match eco {
-        Ecosystem::Pypi => {
+        Ecosystem::Pypi | Ecosystem::Conda => {
             let v = pep440_rs::Version::from_str(v.trim()).ok()?;
             let r = v.release();
             Some((v.epoch(), r.first().copied().unwrap_or(0)))
@@ -49,7 +50,7 @@ pub fn breaking_part(eco: Ecosystem, v: &str) -> Option<(u64, u64)> {
 pub fn satisfies(eco: Ecosystem, requirement: &str, version: &str) -> Option<bool> {
     let req = requirement.trim();
     match eco {
-        Ecosystem::Pypi => {
+        Ecosystem::Pypi | Ecosystem::Conda => {
             let v = pep440_rs::Version::from_str(version.trim()).ok()?;
             if req.is_empty() {
                 return Some(true);

@@ -20,9 +20,18 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// `../shared/corpus/<rel>`: the committed real lockfiles (always present in CI).
 pub fn shared_corpus(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(rel);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // `$TOLLGATE_SHARED_CORPUS`, else `../shared` (a clone), else `../../shared` (a worktree).
+    let base = std::env::var_os("TOLLGATE_SHARED_CORPUS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            ["../shared/corpus", "../../shared/corpus"]
+                .iter()
+                .map(|b| root.join(b))
+                .find(|b| b.is_dir())
+        })
+        .unwrap_or_else(|| root.join("../shared/corpus"));
+    let p = base.join(rel);
     if p.exists() {
         Some(p)
     } else {
@@ -40,6 +49,7 @@ pub fn shared_corpus(rel: &str) -> Option<PathBuf> {
 pub fn corpus_cache(rel: &str) -> Option<PathBuf> {
     let base = std::env::var_os("TOLLGATE_CORPUS")
         .map(PathBuf::from)
+        .or_else(|| shared_corpus(".cache"))
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/.cache"));
     let p = base.join(rel);
     if p.exists() {

@@ -41,8 +41,17 @@ impl Analysis for Advisories {
         out.notices.extend(loaded.warnings);
         let fresh = store::freshness(&db.meta, jiff::Timestamp::now());
         out.notices.extend(store::stale_notice(db, &fresh));
-        out.data
-            .insert("advisory_db".into(), store::status_json(db, &fresh));
+        let mut status = store::status_json(db, &fresh);
+        let pinned = ctx
+            .inventory
+            .packages
+            .iter()
+            .filter(|p| p.version.is_some())
+            .count();
+        // Requirements without a pin cannot be matched: say how many.
+        status["packages_checked"] = pinned.into();
+        status["packages_unpinned"] = (ctx.inventory.packages.len() - pinned).into();
+        out.data.insert("advisory_db".into(), status);
         // One matcher for the run: versions of the same package share its
         // prepared entries.
         let matcher = Matcher::new(db);
@@ -52,8 +61,9 @@ impl Analysis for Advisories {
             .par_iter()
             .filter_map(|p| {
                 let version = p.version.as_deref()?;
+                let eco = osv::eco_of(p.ecosystem)?;
                 let found = matcher
-                    .find(osv::eco_of(p.ecosystem), &p.name, version)
+                    .find(eco, &p.name, version)
                     .map_err(|e| e.to_string());
                 Some((p, found))
             })

@@ -29,11 +29,15 @@ fn ecosystem_of(kind: InputKind) -> Option<Ecosystem> {
 
 /// Checks the indexes inputs name and the registry each package came from.
 /// Packages are grouped per registry so one bad mirror is one finding.
+static NO_LIST: Vec<String> = Vec::new();
+
 pub fn check(cx: &Ctx, out: &mut Output) {
     let allowed = |eco: Ecosystem| match eco {
         Ecosystem::Pypi => &cx.policy.indexes,
         Ecosystem::Npm => &cx.policy.registries,
         Ecosystem::Cargo => &cx.policy.registries,
+        // Conda channels are not pip indexes; the policy has no list for them.
+        Ecosystem::Conda => &NO_LIST,
     };
     for input in &cx.scan.inventory.inputs {
         let Some(eco) = ecosystem_of(input.kind) else {

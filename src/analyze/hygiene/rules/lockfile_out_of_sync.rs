@@ -90,7 +90,7 @@ fn requirement(p: &Package) -> Option<(String, String)> {
             if pep440_rs::VersionSpecifiers::from_str(req).is_ok() {
                 return Some((p.name.clone(), req.to_string()));
             }
-            let r = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req).ok()?;
+            let r = crate::inventory::pyreq::parse_req(req).ok()?;
             match r.version_or_url {
                 Some(pep508_rs::VersionOrUrl::VersionSpecifier(v)) => {
                     Some((r.name.to_string(), v.to_string()))
@@ -99,7 +99,7 @@ fn requirement(p: &Package) -> Option<(String, String)> {
                 Some(_) => None,
             }
         }
-        Ecosystem::Cargo => None,
+        Ecosystem::Cargo | Ecosystem::Conda => None,
     }
 }
 

@@ -168,7 +168,10 @@ impl<S: Source> Interp<'_, S> {
                 });
             }
             Value::Obj(o) => {
-                *o.state.borrow_mut() = state.clone();
+                // A state that reaches its own object would be an Rc cycle.
+                if !state.reaches(&target) {
+                    *o.state.borrow_mut() = state.clone();
+                }
                 if is_joblib_wrapper(o) {
                     self.joblib_array(&state)?;
                 }

@@ -3,7 +3,7 @@
 use super::decode::{decode_escaped_str, decode_raw_unicode_escape, parse_int_line, read_le};
 use super::policy::{self, Context};
 use super::source::{Line, Source, Truncated};
-use super::value::{Global, KEEP_STR, Made, Seq, Value};
+use super::value::{Global, KEEP_ITEMS, KEEP_STR, Made, Seq, Value};
 use super::{Anomaly, AnomalyKind, Limits, PickleScan};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -560,12 +560,21 @@ pub(super) fn truncated() -> Halt {
 
 /// APPEND/SETITEM/ADDITEMS into a container we track (others call the
 /// object's own method, which its already-checked class defines).
+/// An item that would make the container reach itself is kept as
+/// `Unknown`: the count stays right and no reference cycle is built.
 fn extend(target: &Value, items: Vec<Value>) {
     if let Value::List(s) | Value::Dict(s) | Value::Set(s) = target
         && let Ok(mut s) = s.try_borrow_mut()
     {
         for v in items {
-            s.push(v);
+            // Only kept items can close a cycle; the walk meets `target`
+            // (checked by identity) before it would need to borrow it.
+            let keep = s.items.len() < KEEP_ITEMS;
+            s.push(if keep && v.reaches(target) {
+                Value::Unknown
+            } else {
+                v
+            });
         }
     }
 }

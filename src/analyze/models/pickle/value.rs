@@ -103,7 +103,62 @@ pub enum Value {
     Set(Rc<RefCell<Seq>>),
 }
 
+/// Most nodes [`Value::reaches`] visits before it gives up and says yes.
+const REACH_BUDGET: usize = 512;
+
 impl Value {
+    /// The allocation behind a shared mutable value (containers and objects),
+    /// to compare by identity.
+    fn shared_ptr(&self) -> Option<*const ()> {
+        match self {
+            Value::List(s) | Value::Dict(s) | Value::Set(s) => Some(Rc::as_ptr(s) as *const ()),
+            Value::Obj(o) => Some(Rc::as_ptr(o) as *const ()),
+            _ => None,
+        }
+    }
+
+    /// Whether `target` can be reached from `self` through kept items,
+    /// object arguments and states. Storing such a value into `target`
+    /// would make an `Rc` cycle that is never freed (a self-referencing
+    /// pickle is legal, and a crafted one could leak memory this way). On
+    /// a very large graph the answer is a conservative yes.
+    pub fn reaches(&self, target: &Value) -> bool {
+        let Some(goal) = target.shared_ptr() else {
+            return false;
+        };
+        let mut budget = REACH_BUDGET;
+        let mut stack: Vec<Value> = vec![self.clone()];
+        while let Some(v) = stack.pop() {
+            if v.shared_ptr() == Some(goal) {
+                return true;
+            }
+            if budget == 0 {
+                return true;
+            }
+            budget -= 1;
+            match &v {
+                Value::Tuple(s) => stack.extend(s.items.iter().cloned()),
+                Value::List(s) | Value::Dict(s) | Value::Set(s) => {
+                    if let Ok(s) = s.try_borrow() {
+                        stack.extend(s.items.iter().cloned());
+                    } else {
+                        return true;
+                    }
+                }
+                Value::Obj(o) => {
+                    stack.push(o.callee.clone());
+                    stack.push(o.args.clone());
+                    match o.state.try_borrow() {
+                        Ok(st) => stack.push(st.clone()),
+                        Err(_) => return true,
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
     pub fn str(s: &str) -> Value {
         Value::Str(Rc::from(s))
     }
@@ -392,5 +447,21 @@ mod tests {
             state: RefCell::new(Value::Unknown),
         }));
         assert_eq!(call.render(), "os.system('echo inert')");
+    }
+}
+
+#[cfg(test)]
+mod cycle_tests {
+    use super::*;
+
+    #[test]
+    fn reaches_finds_a_container_inside_itself() {
+        let list = Value::List(Rc::new(RefCell::new(Seq::default())));
+        let holder = Value::tuple(vec![Value::Int(1), list.clone()]);
+        assert!(holder.reaches(&list));
+        assert!(list.reaches(&list));
+        let other = Value::List(Rc::new(RefCell::new(Seq::default())));
+        assert!(!holder.reaches(&other));
+        assert!(!Value::Int(3).reaches(&list));
     }
 }
