@@ -455,6 +455,23 @@ fn two_runs_give_identical_bytes() {
     assert_eq!(doc["components"], other["components"]);
 }
 
+/// Installed trees are read in parallel: the document must not follow the
+/// order threads finish in.
+#[test]
+fn installed_trees_give_identical_bytes() {
+    let (Some(venv), Some(nm)) = (corpus_cache("venv"), corpus_cache("npm/node_modules")) else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let (v, n) = (venv.to_str().unwrap(), nm.to_str().unwrap());
+    for f in ["cyclonedx-json", "spdx-json"] {
+        let a = run_sbom(home.path(), &[v, n, "-f", f]);
+        let b = run_sbom(home.path(), &[v, n, "-f", f]);
+        assert!(a.len() > 100_000, "{f}");
+        assert_eq!(a, b, "{f}");
+    }
+}
+
 #[test]
 fn model_files_are_machine_learning_model_components() {
     let dir = tempfile::tempdir().unwrap();
