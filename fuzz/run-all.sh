@@ -28,6 +28,8 @@ seeds() { # target -> files whose format it parses
     bun_lock) find $fx -name bun.lock ;;
     osv_record|osv_database) find $fx/osv -name '*.json' 2>/dev/null | head -50 ;;
     model_*) find $fx/models -type f ! -name '*.py' ! -name '*.md' ;;
+    sbom_cyclonedx) find $fx/sbom -name '*.cdx.json' ;;
+    sbom_spdx) find $fx/sbom -name '*.spdx.json' ;;
     behavior_file) find $fx/behavior -type f \( -name '*.py' -o -name '*.js' -o -name '*.pth' -o -name package.json \) ;;
     *) true ;;
   esac

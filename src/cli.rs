@@ -22,7 +22,8 @@ pub struct Cli {
 /// Options every command accepts.
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
-    /// Output format.
+    /// Output format. `sbom` writes cyclonedx-json (its default) or
+    /// spdx-json; the other commands refuse those two.
     #[arg(short = 'f', long, value_enum, default_value = "human", global = true)]
     pub format: Format,
     /// Write the report to FILE instead of standard output.
@@ -49,6 +50,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the packages found under PATHs.
     Inventory(InventoryArgs),
+    /// Write a software bill of materials of PATHs: CycloneDX 1.6 JSON, or
+    /// SPDX 2.3 JSON with `--format spdx-json`.
+    Sbom(SbomArgs),
     /// Manage the offline OSV advisory database (import, update, status).
     Db(DbArgs),
     /// Show the known advisories affecting packages given as purls.
@@ -173,6 +177,28 @@ pub struct InventoryArgs {
     /// Show the footprint: what each direct dependency brings (packages, bytes).
     #[arg(long)]
     pub tree: bool,
+    /// Group the packages by licence and list those whose licence is unknown
+    /// (JSON: a `licenses` object beside the report).
+    #[arg(long)]
+    pub licenses: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SbomArgs {
+    /// Files or directories to describe.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Name of what the SBOM describes (default: the scanned directory's name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Version of what the SBOM describes (the release it is made for).
+    #[arg(long, value_name = "VERSION")]
+    pub release: Option<String>,
+    /// Leave out `vulnerabilities` (no advisory matching).
+    #[arg(long)]
+    pub no_advisories: bool,
     #[command(flatten)]
     pub target: TargetArgs,
 }

@@ -13,6 +13,7 @@ pub mod discover;
 pub mod finding;
 pub mod home;
 pub mod inventory;
+pub mod license;
 pub mod model;
 pub mod osv;
 pub mod policy;

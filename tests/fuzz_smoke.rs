@@ -151,3 +151,44 @@ fn registry_configs_and_responses() {
     ];
     run(&seeds, 20_000, tollgate::registry::parse::fuzz_responses);
 }
+
+#[test]
+fn sbom_documents() {
+    // Real npm output, and a tollgate-style document with every field the writers use.
+    let ours = br#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+  "metadata": {"component": {"type": "application", "bom-ref": "subject", "name": "s"}},
+  "components": [{"type": "library", "bom-ref": "pkg:pypi/pip@23.2.1", "name": "pip",
+    "version": "23.2.1", "purl": "pkg:pypi/pip@23.2.1",
+    "hashes": [{"alg": "SHA-256", "content": "ab"}],
+    "licenses": [{"expression": "MIT OR (Apache-2.0 AND BSD-3-Clause)"}],
+    "properties": [{"name": "tollgate:hash-of", "value": "installed RECORD file"}],
+    "externalReferences": [{"type": "vcs", "url": "https://git.invalid/p.git#v1"}],
+    "components": [{"type": "library", "bom-ref": "n", "purl": "pkg:npm/%40s/n@1"}]}],
+  "dependencies": [{"ref": "subject", "dependsOn": ["pkg:pypi/pip@23.2.1"]},
+    {"ref": "pkg:pypi/pip@23.2.1", "dependsOn": ["n"]}]}"#
+        .to_vec();
+    run(
+        &[read("sbom/npm-sbom.cdx.json"), ours],
+        20_000,
+        tollgate::inventory::cyclonedx::fuzz,
+    );
+    run(
+        &[read("sbom/npm-sbom.spdx.json")],
+        20_000,
+        tollgate::inventory::spdx::fuzz,
+    );
+}
+
+#[test]
+fn licence_normalisation() {
+    let seeds: Vec<Vec<u8>> = [
+        "Apache License, Version 2.0 or MIT License",
+        "License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)",
+        "(MIT OR Apache-2.0) AND GPL-2.0+ WITH Classpath-exception-2.0",
+        "BSD 3-Clause \"New\" or \"Revised\" License",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    run(&seeds, 200_000, tollgate::license::fuzz_normalize);
+}

@@ -199,7 +199,10 @@ fn render_output(
         .threshold()
         .map_or("never".to_string(), |t| t.to_string());
     match format {
-        Format::Human => render::human(d, &applied.findings, failed, &fail_text),
+        // `commands::run` refuses the SBOM formats before any command runs.
+        Format::Human | Format::CyclonedxJson | Format::SpdxJson => {
+            render::human(d, &applied.findings, failed, &fail_text)
+        }
         Format::Markdown => render::markdown(d, &applied.findings, failed, &fail_text),
         Format::Json => json_report(d, applied, failed, &fail_text, s, errors),
         Format::Sarif => {

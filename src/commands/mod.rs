@@ -10,6 +10,7 @@ pub mod gate;
 pub mod inventory;
 pub mod query;
 pub mod rules;
+pub mod sbom;
 pub mod scan;
 
 use crate::cli::{Cli, Command, GlobalArgs, TargetArgs};
@@ -29,9 +30,14 @@ pub fn run(cli: Cli) -> i32 {
             .num_threads(n.max(1))
             .build_global();
     }
+    if cli.global.format.is_sbom() && !matches!(cli.command, Command::Sbom(_)) {
+        eprintln!("tollgate: error: --format cyclonedx-json and spdx-json are for `tollgate sbom`");
+        return EXIT_USAGE;
+    }
     let result = match &cli.command {
         Command::Scan(args) => scan::run(args, &cli.global),
         Command::Inventory(args) => inventory::run(args, &cli.global),
+        Command::Sbom(args) => sbom::run(args, &cli.global),
         Command::Rules => rules::run(&cli.global),
         Command::Diff(args) => diff::run(args, &cli.global),
         Command::Approve(args) => approve::run(args, &cli.global),

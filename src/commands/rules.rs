@@ -56,6 +56,7 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<i32> {
             }
             s
         }
+        Format::CyclonedxJson | Format::SpdxJson => anyhow::bail!("SBOM formats are for `sbom`"),
     };
     emit(global, &text)?;
     Ok(EXIT_OK)

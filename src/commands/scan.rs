@@ -93,6 +93,7 @@ pub fn run(args: &ScanArgs, global: &GlobalArgs) -> anyhow::Result<i32> {
         Format::Json => report.to_json(),
         Format::Sarif => sarif::render(&report),
         Format::Markdown => crate::report::markdown::render_scan(&report),
+        Format::CyclonedxJson | Format::SpdxJson => anyhow::bail!("SBOM formats are for `sbom`"),
     };
     emit(global, &text)?;
     if let Some(log) = &args.gate.audit_log {

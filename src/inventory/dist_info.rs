@@ -307,7 +307,7 @@ pub fn parse_metadata(text: &str) -> Result<Metadata, (Option<u32>, String)> {
     let mut m = Metadata::default();
     let mut license_expr = None;
     let mut license = None;
-    let mut classifier_license = None;
+    let mut classifiers = Vec::new();
     let mut last_key = String::new();
     for (i, line) in text.lines().enumerate() {
         let lineno = i as u32 + 1;
@@ -336,14 +336,7 @@ pub fn parse_metadata(text: &str) -> Result<Metadata, (Option<u32>, String)> {
             "license" if !v.is_empty() && v.len() <= 100 && !v.eq_ignore_ascii_case("unknown") => {
                 license = Some(v.to_string())
             }
-            "classifier" => {
-                if let Some(l) = v.strip_prefix("License :: ") {
-                    let last = l.rsplit(" :: ").next().unwrap_or(l).to_string();
-                    if last != "OSI Approved" {
-                        classifier_license.get_or_insert(last);
-                    }
-                }
-            }
+            "classifier" if v.starts_with("License ::") => classifiers.push(v.to_string()),
             "requires-dist" => m.requires.push((v.to_string(), lineno)),
             _ => {}
         }
@@ -355,7 +348,8 @@ pub fn parse_metadata(text: &str) -> Result<Metadata, (Option<u32>, String)> {
     if m.version.is_empty() {
         return Err((None, "no `Version:` header".into()));
     }
-    m.license = license_expr.or(license).or(classifier_license);
+    m.license =
+        crate::license::python_declared(license_expr.as_deref(), license.as_deref(), &classifiers);
     Ok(m)
 }
 
@@ -571,6 +565,17 @@ mod tests {
         );
         let m = parse_metadata("Name: a\nVersion: 1\nLicense: Long text\n  more text\n").unwrap();
         assert_eq!(m.license, None);
+        // Free text that names nothing: the licence classifiers decide.
+        let m = parse_metadata(
+            "Name: a\nVersion: 1\nLicense: Dual License\n\
+             Classifier: License :: OSI Approved :: Apache Software License\n\
+             Classifier: License :: OSI Approved :: MIT License\n",
+        )
+        .unwrap();
+        assert_eq!(m.license.as_deref(), Some("Apache-2.0 AND MIT"));
+        let m =
+            parse_metadata("Name: a\nVersion: 1\nLicense: Apache License, Version 2.0\n").unwrap();
+        assert_eq!(m.license.as_deref(), Some("Apache-2.0"));
         let err = parse_metadata("Name: a\ngarbage line\n").unwrap_err();
         assert_eq!(err.0, Some(2));
         assert!(parse_metadata("Version: 1\n").is_err());

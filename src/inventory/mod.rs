@@ -12,6 +12,7 @@ pub mod text;
 
 pub mod cargo_lock;
 pub mod conda_meta;
+pub mod cyclonedx;
 pub mod dist_info;
 pub mod package_lock;
 pub mod pdm_lock;
@@ -21,7 +22,9 @@ pub mod pylock;
 pub mod pyproject;
 pub mod pyreq;
 pub mod requirements;
+pub mod sbom_input;
 pub mod sdist;
+pub mod spdx;
 pub mod uv_lock;
 pub mod wheel;
 
@@ -248,14 +251,10 @@ pub fn extract(input: &Input, options: &Options) -> Extract {
         InputKind::BunLock => bun_lock::extract(&input.path, &path),
         InputKind::NodeModules => node_modules::extract(&input.path, &path),
         InputKind::NpmTarball => npm_tarball::extract(&input.path, &path),
+        InputKind::Cyclonedx => cyclonedx::extract(&input.path, &path),
+        InputKind::Spdx => spdx::extract(&input.path, &path),
         // Model files are read by the model analysis, not as packages.
         InputKind::ModelFile => Extract::new(input.kind, &path),
-        other => Extract::failed(
-            other,
-            &path,
-            None,
-            format!("reading {other} inputs is not supported yet"),
-        ),
     };
     graph::resolve(&mut ex, options.target.as_ref());
     ex

@@ -73,6 +73,10 @@ impl Expr {
     /// Parses a declared licence: an SPDX expression, else a common free-text
     /// spelling from package metadata (`MIT License`, `Apache 2.0`).
     pub fn from_declared(s: &str) -> Option<Expr> {
+        // The shared normaliser knows the SPDX list's names and classifiers.
+        if let Some(crate::license::License::Spdx(e)) = crate::license::normalize(s) {
+            return Expr::parse(&e).ok();
+        }
         if AMBIGUOUS.contains(&squash(s).as_str()) {
             return None;
         }
@@ -489,6 +493,19 @@ mod tests {
         assert_eq!(check(&["PSF-2.0"], &[], "PSFL"), Verdict::Allowed);
         assert_eq!(
             check(&["Apache-2.0"], &[], "Apache 2.0 License"),
+            Verdict::Allowed
+        );
+        // Through the shared normaliser: SPDX full names and classifiers.
+        assert_eq!(
+            check(
+                &["LGPL-2.1-only"],
+                &[],
+                "GNU Lesser General Public License v2.1 only"
+            ),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            check(&["MIT"], &[], "License :: OSI Approved :: MIT License"),
             Verdict::Allowed
         );
     }

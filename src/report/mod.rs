@@ -3,9 +3,13 @@
 //! [`Report`] is the versioned JSON document (`docs/json-report.md`); the
 //! human and SARIF writers render the same data.
 
+pub mod cyclonedx;
 pub mod human;
+pub mod licenses;
 pub mod markdown;
 pub mod sarif;
+pub mod sbom;
+pub mod spdx;
 
 use crate::finding::{Finding, InputError, RuleMeta, Severity};
 use crate::inventory::{InputSummary, Inventory, ModelArtifact};
@@ -143,4 +147,15 @@ pub enum Format {
     Sarif,
     /// For pull-request comments (`scan` and `diff`).
     Markdown,
+    /// CycloneDX 1.6 JSON (`sbom` only).
+    CyclonedxJson,
+    /// SPDX 2.3 JSON (`sbom` only).
+    SpdxJson,
+}
+
+impl Format {
+    /// The SBOM formats, which only `sbom` writes.
+    pub fn is_sbom(self) -> bool {
+        matches!(self, Format::CyclonedxJson | Format::SpdxJson)
+    }
 }
